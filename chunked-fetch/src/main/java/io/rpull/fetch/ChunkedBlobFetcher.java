@@ -1,0 +1,223 @@
+package io.rpull.fetch;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Downloads blobs as parallel HTTP range requests and hands the bytes on strictly in order.
+ *
+ * <p>One blob has at most {@link FetchOptions#chunksPerBlob()} chunks downloading or waiting at a
+ * time; all blobs together share {@link FetchOptions#maxConnections()} connections. A chunk that
+ * fails is retried from the byte where it stopped. A registry that ignores {@code Range} (answers
+ * 200) is read as one stream from that same answer, without a second download.
+ */
+public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
+  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+  private final RegistryTransport transport;
+  private final FetchOptions options;
+  private final ByteCounter counter;
+  private final ExecutorService connections;
+
+  public ChunkedBlobFetcher(RegistryTransport transport, FetchOptions options, ByteCounter counter) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.options = Objects.requireNonNull(options, "options");
+    this.counter = Objects.requireNonNull(counter, "counter");
+    this.connections = Executors.newFixedThreadPool(options.maxConnections(), daemonThreads("rpull-chunk-"));
+  }
+
+  @Override
+  public InputStream open(BlobLocation blob, long offset) {
+    if (offset < 0 || offset > blob.size()) {
+      throw new IllegalArgumentException("offset " + offset + " outside blob of " + blob.size() + " bytes");
+    }
+    if (offset == blob.size()) {
+      return InputStream.nullInputStream();
+    }
+    long firstEnd = Math.min(blob.size(), offset + options.chunkSize());
+    Response first;
+    try {
+      first = openWithRetry(blob, offset, firstEnd);
+    } catch (IOException e) {
+      throw RegistryClient.network("fetch " + blob.digest(), e);
+    }
+    if (first.code() == 200) {
+      return new WholeBodyStream(first, blob, offset, counter);
+    }
+    return new OrderedChunkStream(this, blob, offset, firstEnd, first, options.chunksPerBlob(), connections);
+  }
+
+  /** Downloads [start, end) of {@code blob} into memory, resuming after failures. */
+  byte[] downloadChunk(BlobLocation blob, long start, long end, Response initial) throws IOException {
+    byte[] buffer = new byte[Math.toIntExact(end - start)];
+    int filled = 0;
+    int failures = 0;
+    Response response = initial;
+    while (filled < buffer.length) {
+      try {
+        if (response == null) {
+          response = openRange(blob, start + filled, end);
+          if (response.code() != 206) {
+            response.close();
+            throw new RegistryException(RegistryException.Kind.NETWORK,
+                "fetch " + blob.digest() + ": the registry stopped honouring Range requests");
+          }
+        }
+        try (Response r = response; InputStream in = r.body().byteStream()) {
+          int n;
+          while (filled < buffer.length && (n = in.read(buffer, filled, buffer.length - filled)) > 0) {
+            filled += n;
+            counter.received(blob, n);
+          }
+        } finally {
+          response = null;
+        }
+        if (filled < buffer.length) {
+          throw new EOFException("connection closed at byte " + (start + filled) + " of " + blob.digest());
+        }
+      } catch (InterruptedIOException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw e;
+        }
+        failures = backOff(blob, failures, e);
+      } catch (IOException e) {
+        failures = backOff(blob, failures, e);
+      }
+    }
+    return buffer;
+  }
+
+  private int backOff(BlobLocation blob, int failures, IOException cause) throws IOException {
+    int tries = failures + 1;
+    if (tries >= options.maxAttempts()) {
+      throw new IOException("fetch " + blob.digest() + " failed after " + tries + " attempts: " + cause.getMessage(),
+          cause);
+    }
+    Duration wait = cause instanceof RetryableStatusException r && r.retryAfter() != null
+        ? r.retryAfter()
+        : options.retryBackoff().multipliedBy(1L << Math.min(failures, 10));
+    try {
+      Thread.sleep(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while retrying " + blob.digest());
+    }
+    return tries;
+  }
+
+  private Response openWithRetry(BlobLocation blob, long start, long end) throws IOException {
+    int failures = 0;
+    while (true) {
+      try {
+        return openRange(blob, start, end);
+      } catch (IOException e) {
+        failures = backOff(blob, failures, e);
+      }
+    }
+  }
+
+  /**
+   * Requests bytes [start, end). Returns a validated 206, or a 200 carrying the whole blob when the
+   * registry ignores Range; throws for anything else.
+   */
+  private Response openRange(BlobLocation blob, long start, long end) throws IOException {
+    Request request = new Request.Builder()
+        .url(blob.url())
+        .header("Range", "bytes=" + start + "-" + (end - 1))
+        .header("Accept-Encoding", "identity")
+        .build();
+    Response response = transport.execute(request);
+    String what = "fetch " + blob.digest();
+    try {
+      int code = response.code();
+      if (HttpErrors.isRetryable(code)) {
+        throw new RetryableStatusException(what + ": " + code, retryAfter(response.header("Retry-After")));
+      }
+      if (code != 200 && code != 206) {
+        throw HttpErrors.of(response, what);
+      }
+      String encoding = response.header("Content-Encoding");
+      if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+        throw new RegistryException(RegistryException.Kind.VERIFICATION,
+            what + ": the registry applied Content-Encoding " + HttpErrors.sanitize(encoding) + " to a blob");
+      }
+      if (code == 206) {
+        checkContentRange(blob, start, end, response.header("Content-Range"));
+      }
+      return response;
+    } catch (IOException | RuntimeException e) {
+      response.close();
+      throw e;
+    }
+  }
+
+  private static void checkContentRange(BlobLocation blob, long start, long end, String header) {
+    Matcher m = header == null ? null : CONTENT_RANGE.matcher(header.trim());
+    boolean ok = m != null && m.matches()
+        && Long.parseLong(m.group(1)) == start
+        && Long.parseLong(m.group(2)) == end - 1
+        && (m.group(3).equals("*") || Long.parseLong(m.group(3)) == blob.size());
+    if (!ok) {
+      throw new RegistryException(RegistryException.Kind.VERIFICATION,
+          "fetch " + blob.digest() + ": asked for bytes " + start + "-" + (end - 1) + " of " + blob.size()
+              + " but got Content-Range " + (header == null ? "(none)" : HttpErrors.sanitize(header)));
+    }
+  }
+
+  private static Duration retryAfter(String header) {
+    if (header == null) {
+      return null;
+    }
+    try {
+      long seconds = Long.parseLong(header.trim());
+      return Duration.ofSeconds(Math.max(0, Math.min(seconds, 60)));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  FetchOptions options() {
+    return options;
+  }
+
+  @Override
+  public void close() {
+    connections.shutdownNow();
+  }
+
+  static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** A transient HTTP status (408, 429, 5xx), with the server's Retry-After when it gave one. */
+  static final class RetryableStatusException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Duration retryAfter;
+
+    RetryableStatusException(String message, Duration retryAfter) {
+      super(message);
+      this.retryAfter = retryAfter;
+    }
+
+    Duration retryAfter() {
+      return retryAfter;
+    }
+  }
+}

@@ -1,0 +1,10 @@
+package io.rpull.fetch;
+
+import java.util.List;
+
+/** The parts of an image config a pull needs: the uncompressed layer digests and the platform. */
+public record ImageConfig(List<Digest> diffIds, Platform platform) {
+  public ImageConfig {
+    diffIds = List.copyOf(diffIds);
+  }
+}

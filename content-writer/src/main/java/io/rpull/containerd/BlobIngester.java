@@ -1,0 +1,172 @@
+package io.rpull.containerd;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.rpull.containerd.api.content.AbortRequest;
+import io.rpull.containerd.api.content.WriteAction;
+import io.rpull.containerd.api.content.WriteContentRequest;
+import io.rpull.containerd.api.content.WriteContentResponse;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.Objects;
+
+/**
+ * Writes one blob into containerd's content store through Content.Write: STAT first (present
+ * already? a partial ingest to resume?), then pipelined WRITE messages in order, then COMMIT with
+ * the expected digest and size, which containerd verifies.
+ */
+public final class BlobIngester {
+  /** Half of containerd's 16 MiB message limit, as containerd's own client uses. */
+  public static final int MAX_MESSAGE_BYTES = 8 << 20;
+  private static final long LOCK_BACKOFF_START_MS = 16;
+  private static final long LOCK_BACKOFF_MAX_MS = 2048;
+
+  private final ContainerdSession session;
+  private final int messageBytes;
+
+  public BlobIngester(ContainerdSession session, int messageBytes) {
+    this.session = Objects.requireNonNull(session, "session");
+    if (messageBytes < 1 || messageBytes > MAX_MESSAGE_BYTES) {
+      throw new IllegalArgumentException("message size must be 1.." + MAX_MESSAGE_BYTES);
+    }
+    this.messageBytes = messageBytes;
+  }
+
+  /**
+   * Makes {@code blob} present in the session's namespace. A ref locked by another writer is waited
+   * for; a commit that fails verification is aborted and fetched once more before giving up.
+   */
+  public IngestResult ingest(BlobRef blob, BlobSource source) throws IOException {
+    long backoff = LOCK_BACKOFF_START_MS;
+    boolean refetched = false;
+    while (true) {
+      try {
+        return writeOnce(blob, source);
+      } catch (StatusRuntimeException e) {
+        if (ContainerdException.is(e, Status.Code.ALREADY_EXISTS)) {
+          session.leaseId().ifPresent(lease -> new Leases(session, java.time.Clock.systemUTC())
+              .addResource(lease, "content", blob.digest()));
+          return new IngestResult(true, 0, 0);
+        }
+        if (ContainerdException.isRefLocked(e)) {
+          sleep(backoff + (long) (Math.random() * backoff));
+          backoff = Math.min(LOCK_BACKOFF_MAX_MS, backoff * 2);
+          continue;
+        }
+        if (ContainerdException.is(e, Status.Code.FAILED_PRECONDITION)) {
+          // containerd keeps the bytes of a failed commit; without an Abort every retry fails alike.
+          abort(blob);
+          if (!refetched) {
+            refetched = true;
+            continue;
+          }
+          throw new ContainerdException(ContainerdException.Kind.VERIFICATION,
+              "commit " + blob.digest() + ": content does not match its digest or size (fetched twice): "
+                  + e.getStatus().getDescription(), e);
+        }
+        throw ContainerdException.of("write " + blob.ingestRef(), e);
+      }
+    }
+  }
+
+  private IngestResult writeOnce(BlobRef blob, BlobSource source) throws IOException {
+    WriteStream stream = new WriteStream();
+    session.contentAsync().write(stream);
+    boolean done = false;
+    try {
+      stream.send(WriteContentRequest.newBuilder()
+          .setAction(WriteAction.STAT)
+          .setRef(blob.ingestRef())
+          .setTotal(blob.size())
+          .setExpected(blob.digest())
+          .build());
+      WriteContentResponse status = stream.next();
+      long offset = status.getOffset();
+      long resumedFrom = offset;
+      if (offset > blob.size()) {
+        // An ingest longer than the blob cannot be right; WRITE at offset 0 truncates it.
+        offset = 0;
+      }
+      long written = 0;
+      if (offset < blob.size()) {
+        written = copy(blob, source, offset, stream);
+      }
+      stream.send(WriteContentRequest.newBuilder()
+          .setAction(WriteAction.COMMIT)
+          .setRef(blob.ingestRef())
+          .setOffset(blob.size())
+          .setTotal(blob.size())
+          .setExpected(blob.digest())
+          .build());
+      WriteContentResponse committed;
+      do {
+        committed = stream.next();
+      } while (committed.getAction() != WriteAction.COMMIT);
+      if (committed.getOffset() != blob.size() || !committed.getDigest().equals(blob.digest())) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("containerd committed " + committed.getOffset() + " bytes with digest "
+                + committed.getDigest())
+            .asRuntimeException();
+      }
+      stream.finish();
+      done = true;
+      return new IngestResult(false, written, resumedFrom);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while writing " + blob.digest());
+    } finally {
+      if (!done) {
+        stream.cancel("rpull: ingest of " + blob.digest() + " stopped");
+      }
+    }
+  }
+
+  private long copy(BlobRef blob, BlobSource source, long offset, WriteStream stream)
+      throws IOException, InterruptedException {
+    long position = offset;
+    try (InputStream in = source.open(offset)) {
+      while (position < blob.size()) {
+        int want = (int) Math.min(messageBytes, blob.size() - position);
+        byte[] data = in.readNBytes(want);
+        if (data.length < want) {
+          throw new EOFException("blob " + blob.digest() + " ended at byte " + (position + data.length)
+              + " of " + blob.size());
+        }
+        WriteContentRequest.Builder write = WriteContentRequest.newBuilder()
+            .setAction(WriteAction.WRITE)
+            .setOffset(position)
+            .setData(UnsafeByteOperations.unsafeWrap(data));
+        if (position == offset) {
+          write.setRef(blob.ingestRef());
+        }
+        stream.send(write.build());
+        stream.drainAcknowledgements();
+        position += data.length;
+      }
+    }
+    return position - offset;
+  }
+
+  /** Deletes the ingest of {@code blob}; absent ingests are fine. */
+  public void abort(BlobRef blob) {
+    try {
+      session.content().abort(AbortRequest.newBuilder().setRef(blob.ingestRef()).build());
+    } catch (StatusRuntimeException e) {
+      if (!ContainerdException.is(e, Status.Code.NOT_FOUND)) {
+        throw ContainerdException.of("abort " + blob.ingestRef(), e);
+      }
+    }
+  }
+
+  private static void sleep(long millis) throws InterruptedIOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a locked ref");
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.rpull.cli;
+
+import io.rpull.containerd.ContainerdException;
+import io.rpull.fetch.RegistryException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/** Entry point: runs {@link RpullCommand}, maps failures to one {@code ctr: <message>} line and an exit code. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    RpullCommand command = new RpullCommand();
+    CommandLine cli = new CommandLine(command)
+        .setOut(out)
+        .setErr(err)
+        .setParameterExceptionHandler((ex, a) -> {
+          err.println("ctr: " + ex.getMessage());
+          err.println("Run 'rpull --help' for usage.");
+          return ExitCode.USAGE.code;
+        })
+        .setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+          err.println("ctr: " + messageOf(ex));
+          if (command.debug) {
+            ex.printStackTrace(err);
+          }
+          return ExitCode.of(ex).code;
+        });
+    return cli.execute(args);
+  }
+
+  private static String messageOf(Throwable t) {
+    if (t instanceof RegistryException || t instanceof ContainerdException || t.getMessage() != null) {
+      return String.valueOf(t.getMessage()).replaceAll("\\p{Cntrl}", " ");
+    }
+    return t.toString();
+  }
+}

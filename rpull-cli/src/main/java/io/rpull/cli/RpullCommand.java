@@ -1,0 +1,164 @@
+package io.rpull.cli;
+
+import io.rpull.containerd.ContainerdConnection;
+import io.rpull.fetch.ByteCounter;
+import io.rpull.fetch.ChunkedBlobFetcher;
+import io.rpull.fetch.FetchOptions;
+import io.rpull.fetch.HttpClientFactory;
+import io.rpull.fetch.ImageReference;
+import io.rpull.fetch.Platform;
+import io.rpull.fetch.RegistryAuth;
+import io.rpull.fetch.RegistryClient;
+import io.rpull.fetch.RegistryEndpoint;
+import io.rpull.fetch.RegistryTransport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import okhttp3.OkHttpClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code rpull [flags] <ref>}: ctr rpull's command line, and what rpull adds to it. */
+@Command(
+    name = "rpull",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "rpull an image from a remote for overlaybd snapshotter.",
+      "A drop-in for `ctr rpull`: chunked parallel downloads straight into containerd's content store;"
+          + " with --download-blobs every layer is made local and verified, without untar."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:any other failure",
+      "2:invalid flags, or an invalid image reference",
+      "3:the image, tag or platform does not exist in the registry",
+      "4:the registry refused the credentials, or none were given",
+      "5:the registry could not be reached or kept failing",
+      "6:content did not match its digest or size, or a document was malformed",
+      "7:containerd or the snapshotter failed or could not be reached"
+    })
+final class RpullCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(paramLabel = "<ref>", arity = "1..*",
+      description = "Image reference, e.g. registry.example.com/library/redis:7 (a registry host is required).")
+  List<String> refs = new ArrayList<>();
+
+  @Option(names = {"-a", "--address"}, defaultValue = "${env:CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}",
+      description = "Address for containerd's GRPC server (env CONTAINERD_ADDRESS). Default: ${DEFAULT-VALUE}")
+  String address;
+
+  @Option(names = {"-n", "--namespace"}, defaultValue = "${env:CONTAINERD_NAMESPACE:-default}",
+      description = "Namespace to use with commands (env CONTAINERD_NAMESPACE). Default: ${DEFAULT-VALUE}")
+  String namespace;
+
+  @Option(names = "--timeout", converter = GoDuration.class, defaultValue = "0",
+      description = "Total timeout for the command, e.g. 5m (0: none).")
+  Duration timeout;
+
+  @Option(names = "--connect-timeout", converter = GoDuration.class, defaultValue = "0",
+      description = "Timeout for connecting to containerd (0: 10s).")
+  Duration connectTimeout;
+
+  @Option(names = "--debug", description = "Enable debug output in logs.")
+  boolean debug;
+
+  @Option(names = {"-k", "--skip-verify"}, description = "Skip SSL certificate validation.")
+  boolean skipVerify;
+
+  @Option(names = "--plain-http", description = "Allow connections using plain HTTP.")
+  boolean plainHttp;
+
+  @Option(names = "--label", paramLabel = "key=value", description = "Labels to attach to the image record.")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--snapshotter", defaultValue = "${env:CONTAINERD_SNAPSHOTTER:-overlaybd}",
+      description = "Snapshotter name (env CONTAINERD_SNAPSHOTTER). Default: ${DEFAULT-VALUE}")
+  String snapshotter;
+
+  @Option(names = "--download-blobs",
+      description = "Download all layer blobs and make them local (a full, verified pull) instead of lazy loading.")
+  boolean downloadBlobs;
+
+  @Option(names = "--platform", paramLabel = "os/arch[/variant]",
+      description = "Platform to pull from a multi-platform image. Default: this machine's.")
+  String platform;
+
+  @Option(names = "--concurrency", defaultValue = "4",
+      description = "Layer blobs downloaded at the same time. Default: ${DEFAULT-VALUE}")
+  int concurrency;
+
+  @Option(names = "--chunk-size", converter = ByteSize.class, defaultValue = "8MiB",
+      description = "Bytes per HTTP range request. Default: ${DEFAULT-VALUE}")
+  int chunkSize;
+
+  @Option(names = "--chunks-per-blob", defaultValue = "4",
+      description = "Range requests of one blob in flight at once. Default: ${DEFAULT-VALUE}")
+  int chunksPerBlob;
+
+  @Option(names = "--max-connections", defaultValue = "16",
+      description = "Range requests in flight across all blobs. Default: ${DEFAULT-VALUE}")
+  int maxConnections;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> wanted = refs.size() > 1 && refs.get(0).equals("rpull") ? refs.subList(1, refs.size()) : refs;
+    Map<String, String> imageLabels = parseLabels();
+    Platform target = platform == null ? Platform.host() : Platform.parse(platform);
+    FetchOptions fetchOptions = new FetchOptions(chunkSize, chunksPerBlob, maxConnections,
+        FetchOptions.defaults().maxAttempts(), FetchOptions.defaults().retryBackoff());
+    List<ImageReference> parsed = new ArrayList<>();
+    for (String ref : wanted) {
+      parsed.add(ImageReference.parse(ref));
+    }
+    PullSettings settings = new PullSettings(snapshotter, downloadBlobs, target, imageLabels, concurrency,
+        Math.min(chunkSize, 4 << 20));
+    Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
+    OkHttpClient http = HttpClientFactory.create(fetchOptions, skipVerify, connect, Duration.ofSeconds(60));
+    RegistryTransport transport = new RegistryTransport(http, RegistryAuth.ANONYMOUS);
+    PrintWriter out = spec.commandLine().getOut();
+    try (ContainerdConnection containerd = ContainerdConnection.connect(Path.of(address), connect);
+        ChunkedBlobFetcher fetcher = new ChunkedBlobFetcher(transport, fetchOptions, ByteCounter.NONE)) {
+      for (int i = 0; i < parsed.size(); i++) {
+        ImageReference ref = parsed.get(i);
+        RegistryClient registry = new RegistryClient(transport, RegistryEndpoint.forRegistry(ref.registry(), plainHttp));
+        ImagePuller puller = new ImagePuller(registry, fetcher, containerd.session(namespace), settings,
+            Clock.systemUTC());
+        puller.pull(ref, wanted.get(i));
+      }
+    } finally {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+    out.println("done");
+    out.flush();
+    return ExitCode.OK.code;
+  }
+
+  private Map<String, String> parseLabels() {
+    Map<String, String> parsed = new LinkedHashMap<>();
+    for (String label : labels) {
+      int eq = label.indexOf('=');
+      if (eq <= 0) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "invalid label \"" + label + "\": expected key=value");
+      }
+      parsed.put(label.substring(0, eq), label.substring(eq + 1));
+    }
+    return parsed;
+  }
+}

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Builds rpull's test images (cached) and pushes them to a registry with the distribution API.
+
+Images (all pushed to <registry>/rpull/...):
+  obd:v1        overlaybd format: 4 layers, each an uncompressed tar holding one file
+                `overlaybd.commit`, annotated with blob-digest/blob-size/version; diff_ids = blob digests
+  debian:bookworm  plain OCI: a debootstrap minbase root filesystem plus two small gzip layers
+                (one of them deletes a file with a whiteout)
+  multi:v1      an OCI index, linux/amd64 (overlaybd, shares two layers with obd:v1) + linux/arm64
+  big:v1        overlaybd format, 1056 MiB: one 576 MiB layer and three 160 MiB layers
+Prints `export RPULL_IMAGE_*=<ref>` lines.
+"""
+import argparse
+import gzip
+import hashlib
+import http.client
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.parse
+
+MiB = 1 << 20
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_TAR = "application/vnd.oci.image.layer.v1.tar"
+OCI_TAR_GZ = "application/vnd.oci.image.layer.v1.tar+gzip"
+OBD = "containerd.io/snapshot/overlaybd"
+
+
+def log(msg):
+    print("seed: " + msg, file=sys.stderr, flush=True)
+
+
+class BlobStore:
+    """Content-addressed files under the cache directory."""
+
+    def __init__(self, root):
+        self.root = root
+        os.makedirs(os.path.join(root, "blobs"), exist_ok=True)
+
+    def path(self, digest):
+        return os.path.join(self.root, "blobs", digest.split(":", 1)[1])
+
+    def has(self, digest):
+        return os.path.exists(self.path(digest))
+
+    def put_bytes(self, data):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        if not self.has(digest):
+            with open(self.path(digest) + ".tmp", "wb") as f:
+                f.write(data)
+            os.rename(self.path(digest) + ".tmp", self.path(digest))
+        return {"digest": digest, "size": len(data)}
+
+    def put_stream(self, write_fn):
+        """write_fn(file) writes the blob; returns its descriptor core."""
+        fd, tmp = tempfile.mkstemp(dir=os.path.join(self.root, "blobs"))
+        h = hashlib.sha256()
+        size = 0
+        with os.fdopen(fd, "wb") as raw:
+            class Tee(io.RawIOBase):
+                def writable(self):
+                    return True
+
+                def write(self, b):
+                    nonlocal size
+                    h.update(b)
+                    size += len(b)
+                    raw.write(b)
+                    return len(b)
+            write_fn(Tee())
+        digest = "sha256:" + h.hexdigest()
+        os.rename(tmp, self.path(digest))
+        return {"digest": digest, "size": size}
+
+
+def obd_layer(store, size):
+    """An overlaybd-format layer: an uncompressed tar with one 0444 member `overlaybd.commit`."""
+    def write(out):
+        info = tarfile.TarInfo("overlaybd.commit")
+        info.size, info.mode, info.mtime = size, 0o444, 0
+        out.write(info.tobuf(format=tarfile.USTAR_FORMAT))
+        left = size
+        while left:
+            n = min(left, 4 * MiB)
+            out.write(os.urandom(n))
+            left -= n
+        out.write(b"\0" * ((-size) % 512) + b"\0" * 1024)
+    d = store.put_stream(write)
+    return dict(mediaType=OCI_TAR, **d, annotations={
+        OBD + "/blob-digest": d["digest"], OBD + "/blob-size": str(d["size"]), OBD + "/version": "0.1.0"})
+
+
+def gzip_layer(store, tar_writer):
+    """A gzip layer built by tar_writer(fileobj); returns (descriptor, diffID)."""
+    diff = hashlib.sha256()
+
+    def write(out):
+        with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
+            class Tee(io.RawIOBase):
+                def writable(self):
+                    return True
+
+                def write(self, b):
+                    diff.update(b)
+                    gz.write(b)
+                    return len(b)
+            tar_writer(Tee())
+    d = store.put_stream(write)
+    return dict(mediaType=OCI_TAR_GZ, **d), "sha256:" + diff.hexdigest()
+
+
+def small_tar(files):
+    """files: list of (name, bytes or None for a directory)."""
+    def write(out):
+        with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for name, data in files:
+                info = tarfile.TarInfo(name)
+                info.mtime = 0
+                if data is None:
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                else:
+                    info.size, info.mode = len(data), 0o644
+                    tar.addfile(info, io.BytesIO(data))
+    return write
+
+
+def debootstrap_layer(store, workdir):
+    rootfs = os.path.join(workdir, "rootfs")
+    log("debootstrap --variant=minbase bookworm (once; cached afterwards)")
+    subprocess.run(["debootstrap", "--variant=minbase", "bookworm", rootfs, "http://deb.debian.org/debian"],
+                   check=True, stdout=subprocess.DEVNULL)
+
+    def write(out):
+        p = subprocess.Popen(["tar", "--numeric-owner", "--sort=name", "--mtime=@0", "-C", rootfs, "-cf", "-", "."],
+                             stdout=subprocess.PIPE)
+        shutil.copyfileobj(p.stdout, out, 1 * MiB)
+        if p.wait() != 0:
+            raise SystemExit("tar of the debootstrap root failed")
+    return gzip_layer(store, write)
+
+
+def config(store, arch, diff_ids):
+    cfg = {"architecture": arch, "os": "linux",
+           "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+           "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+    return dict(mediaType=OCI_CONFIG, **store.put_bytes(json.dumps(cfg, separators=(",", ":")).encode()))
+
+
+def manifest(store, cfg, layers):
+    m = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": cfg, "layers": layers}
+    return dict(mediaType=OCI_MANIFEST, **store.put_bytes(json.dumps(m, separators=(",", ":")).encode()))
+
+
+def obd_image(store, sizes, shared=()):
+    layers = list(shared) + [obd_layer(store, s) for s in sizes]
+    cfg = config(store, "amd64", [l["digest"] for l in layers])
+    return manifest(store, cfg, layers), layers
+
+
+def build_all(store):
+    images = {}
+    log("building overlaybd image rpull/obd:v1")
+    obd_m, obd_layers = obd_image(store, [8 * MiB, 12 * MiB, 16 * MiB, 24 * MiB])
+    images["OBD"] = ("rpull/obd", "v1", obd_m)
+
+    log("building plain OCI image rpull/debian:bookworm")
+    with tempfile.TemporaryDirectory() as work:
+        base, base_diff = debootstrap_layer(store, work)
+    l2, d2 = gzip_layer(store, small_tar([
+        ("etc/rpull-release", b"rpull test image\n"), ("opt", None), ("opt/rpull", None),
+        ("opt/rpull/data.bin", os.urandom(2 * MiB)), ("opt/rpull/remove-me", b"deleted by the next layer\n")]))
+    l3, d3 = gzip_layer(store, small_tar([
+        ("opt/rpull/.wh.remove-me", b""), ("usr/local/bin/hello", b"#!/bin/sh\necho hello from rpull\n")]))
+    cfg = config(store, "amd64", [base_diff, d2, d3])
+    images["OCI"] = ("rpull/debian", "bookworm", manifest(store, cfg, [base, l2, l3]))
+
+    log("building multi-platform index rpull/multi:v1")
+    amd64, _ = obd_image(store, [4 * MiB], shared=obd_layers[:2])
+    arm_layer, arm_diff = gzip_layer(store, small_tar([("etc/arch", b"arm64\n")]))
+    arm64 = manifest(store, config(store, "arm64", [arm_diff]), [arm_layer])
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        dict(amd64, platform={"architecture": "amd64", "os": "linux"}),
+        dict(arm64, platform={"architecture": "arm64", "os": "linux", "variant": "v8"})]}
+    images["INDEX"] = ("rpull/multi", "v1",
+                       dict(mediaType=OCI_INDEX, **store.put_bytes(json.dumps(index, separators=(",", ":")).encode())))
+
+    log("building big overlaybd image rpull/big:v1 (1056 MiB)")
+    big_m, _ = obd_image(store, [576 * MiB, 160 * MiB, 160 * MiB, 160 * MiB])
+    images["BIG"] = ("rpull/big", "v1", big_m)
+    return images
+
+
+class Registry:
+    def __init__(self, addr):
+        self.addr = addr
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection(self.addr, timeout=120)
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp, data
+
+    def push_blob(self, store, repo, digest, size):
+        resp, _ = self.request("HEAD", f"/v2/{repo}/blobs/{digest}")
+        if resp.status == 200:
+            return
+        resp, body = self.request("POST", f"/v2/{repo}/blobs/uploads/")
+        if resp.status != 202:
+            raise SystemExit(f"upload start for {repo} failed: {resp.status} {body[:200]!r}")
+        loc = urllib.parse.urlsplit(resp.getheader("Location"))
+        sep = "&" if loc.query else "?"
+        with open(store.path(digest), "rb") as f:
+            resp, body = self.request("PUT", f"{loc.path}?{loc.query}{sep}digest={digest}", body=f,
+                                      headers={"Content-Length": str(size),
+                                               "Content-Type": "application/octet-stream"})
+        if resp.status != 201:
+            raise SystemExit(f"upload of {digest} to {repo} failed: {resp.status} {body[:200]!r}")
+
+    def push_manifest(self, store, repo, ref, desc):
+        with open(store.path(desc["digest"]), "rb") as f:
+            data = f.read()
+        resp, body = self.request("PUT", f"/v2/{repo}/manifests/{ref}", body=data,
+                                  headers={"Content-Type": desc["mediaType"]})
+        if resp.status != 201:
+            raise SystemExit(f"manifest push {repo}:{ref} failed: {resp.status} {body[:300]!r}")
+
+    def push_tree(self, store, repo, desc):
+        """Pushes everything under desc (children before parents), then desc by digest."""
+        doc = json.loads(open(store.path(desc["digest"]), "rb").read())
+        if desc["mediaType"] == OCI_INDEX:
+            for child in doc["manifests"]:
+                self.push_tree(store, repo, child)
+        else:
+            for blob in [doc["config"]] + doc["layers"]:
+                self.push_blob(store, repo, blob["digest"], blob["size"])
+        self.push_manifest(store, repo, desc["digest"], desc)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--registry", required=True)
+    ap.add_argument("--cache", required=True)
+    args = ap.parse_args()
+    store = BlobStore(args.cache)
+    catalog = os.path.join(args.cache, "images.json")
+    images = None
+    if os.path.exists(catalog):
+        images = json.load(open(catalog))
+        if not all(store.has(desc["digest"]) for _, _, desc in images.values()):
+            images = None
+    if images is None:
+        images = build_all(store)
+        with open(catalog + ".tmp", "w") as f:
+            json.dump(images, f, indent=1)
+        os.rename(catalog + ".tmp", catalog)
+
+    reg = Registry(args.registry)
+    for key, (repo, tag, desc) in images.items():
+        resp, _ = reg.request("HEAD", f"/v2/{repo}/manifests/{tag}",
+                              headers={"Accept": desc["mediaType"]})
+        if resp.status != 200 or resp.getheader("Docker-Content-Digest") != desc["digest"]:
+            log(f"pushing {repo}:{tag}")
+            reg.push_tree(store, repo, desc)
+            reg.push_manifest(store, repo, tag, desc)
+        print(f"export RPULL_IMAGE_{key}={args.registry}/{repo}:{tag}")
+        print(f"export RPULL_IMAGE_{key}_DIGEST={desc['digest']}")
+
+
+if __name__ == "__main__":
+    main()
