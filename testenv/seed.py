@@ -8,6 +8,7 @@ Images (all pushed to <registry>/rpull/...):
                 (one of them deletes a file with a whiteout)
   multi:v1      an OCI index, linux/amd64 (overlaybd, shares two layers with obd:v1) + linux/arm64
   big:v1        overlaybd format, 1056 MiB: one 576 MiB layer and three 160 MiB layers
+  obd-lazy:v1   overlaybd format, 4 small layers, for lazy (no --download-blobs) pulls only
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
 import argparse
@@ -134,7 +135,7 @@ def small_tar(files):
 
 def debootstrap_layer(store, workdir):
     rootfs = os.path.join(workdir, "rootfs")
-    log("debootstrap --variant=minbase bookworm (once; cached afterwards)")
+    log("debootstrap --variant=minbase bookworm")
     subprocess.run(["debootstrap", "--variant=minbase", "bookworm", rootfs, "http://deb.debian.org/debian"],
                    check=True, stdout=subprocess.DEVNULL)
 
@@ -162,16 +163,25 @@ def manifest(store, cfg, layers):
 def obd_image(store, sizes, shared=()):
     layers = list(shared) + [obd_layer(store, s) for s in sizes]
     cfg = config(store, "amd64", [l["digest"] for l in layers])
-    return manifest(store, cfg, layers), layers
+    return manifest(store, cfg, layers)
 
 
-def build_all(store):
-    images = {}
-    log("building overlaybd image rpull/obd:v1")
-    obd_m, obd_layers = obd_image(store, [8 * MiB, 12 * MiB, 16 * MiB, 24 * MiB])
-    images["OBD"] = ("rpull/obd", "v1", obd_m)
+def read_json(store, desc):
+    with open(store.path(desc["digest"]), "rb") as f:
+        return json.load(f)
 
-    log("building plain OCI image rpull/debian:bookworm")
+
+def build_obd(store, images):
+    return obd_image(store, [8 * MiB, 12 * MiB, 16 * MiB, 24 * MiB])
+
+
+def build_obd_lazy(store, images):
+    # Only lazy pulls touch this one: overlaybd-snapshotter cannot register a layer lazily in a
+    # namespace when another namespace first downloaded it and a third registered it lazily.
+    return obd_image(store, [1 * MiB, 2 * MiB, 3 * MiB, 4 * MiB])
+
+
+def build_oci(store, images):
     with tempfile.TemporaryDirectory() as work:
         base, base_diff = debootstrap_layer(store, work)
     l2, d2 = gzip_layer(store, small_tar([
@@ -180,22 +190,32 @@ def build_all(store):
     l3, d3 = gzip_layer(store, small_tar([
         ("opt/rpull/.wh.remove-me", b""), ("usr/local/bin/hello", b"#!/bin/sh\necho hello from rpull\n")]))
     cfg = config(store, "amd64", [base_diff, d2, d3])
-    images["OCI"] = ("rpull/debian", "bookworm", manifest(store, cfg, [base, l2, l3]))
+    return manifest(store, cfg, [base, l2, l3])
 
-    log("building multi-platform index rpull/multi:v1")
-    amd64, _ = obd_image(store, [4 * MiB], shared=obd_layers[:2])
+
+def build_index(store, images):
+    obd_layers = read_json(store, images["OBD"][2])["layers"]
+    amd64 = obd_image(store, [4 * MiB], shared=obd_layers[:2])
     arm_layer, arm_diff = gzip_layer(store, small_tar([("etc/arch", b"arm64\n")]))
     arm64 = manifest(store, config(store, "arm64", [arm_diff]), [arm_layer])
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
         dict(amd64, platform={"architecture": "amd64", "os": "linux"}),
         dict(arm64, platform={"architecture": "arm64", "os": "linux", "variant": "v8"})]}
-    images["INDEX"] = ("rpull/multi", "v1",
-                       dict(mediaType=OCI_INDEX, **store.put_bytes(json.dumps(index, separators=(",", ":")).encode())))
+    return dict(mediaType=OCI_INDEX, **store.put_bytes(json.dumps(index, separators=(",", ":")).encode()))
 
-    log("building big overlaybd image rpull/big:v1 (1056 MiB)")
-    big_m, _ = obd_image(store, [576 * MiB, 160 * MiB, 160 * MiB, 160 * MiB])
-    images["BIG"] = ("rpull/big", "v1", big_m)
-    return images
+
+def build_big(store, images):
+    return obd_image(store, [576 * MiB, 160 * MiB, 160 * MiB, 160 * MiB])
+
+
+# key -> (repository, tag, builder); builders may use images built before them.
+IMAGES = {
+    "OBD": ("rpull/obd", "v1", build_obd),
+    "OBD_LAZY": ("rpull/obd-lazy", "v1", build_obd_lazy),
+    "OCI": ("rpull/debian", "bookworm", build_oci),
+    "INDEX": ("rpull/multi", "v1", build_index),
+    "BIG": ("rpull/big", "v1", build_big),
+}
 
 
 class Registry:
@@ -253,13 +273,12 @@ def main():
     args = ap.parse_args()
     store = BlobStore(args.cache)
     catalog = os.path.join(args.cache, "images.json")
-    images = None
-    if os.path.exists(catalog):
-        images = json.load(open(catalog))
-        if not all(store.has(desc["digest"]) for _, _, desc in images.values()):
-            images = None
-    if images is None:
-        images = build_all(store)
+    images = json.load(open(catalog)) if os.path.exists(catalog) else {}
+    for key, (repo, tag, build) in IMAGES.items():
+        if key in images and store.has(images[key][2]["digest"]):
+            continue
+        log(f"building {repo}:{tag} (once; cached in {args.cache})")
+        images[key] = (repo, tag, build(store, images))
         with open(catalog + ".tmp", "w") as f:
             json.dump(images, f, indent=1)
         os.rename(catalog + ".tmp", catalog)

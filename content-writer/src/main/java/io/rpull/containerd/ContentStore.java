@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.rpull.containerd.api.content.Info;
 import io.rpull.containerd.api.content.InfoRequest;
+import io.rpull.containerd.api.content.ReadContentRequest;
 import io.rpull.containerd.api.content.UpdateRequest;
 import io.rpull.containerd.api.introspection.Plugin;
 import io.rpull.containerd.api.introspection.PluginsRequest;
@@ -30,6 +31,28 @@ public final class ContentStore {
       }
       throw ContainerdException.of("content info " + digest, e);
     }
+  }
+
+  /**
+   * Reads a whole committed blob of at most {@code maxBytes}, or empty if it is not in this
+   * namespace. The caller verifies the digest: reads are not re-hashed by containerd.
+   */
+  public Optional<byte[]> read(String digest, long maxBytes) {
+    Optional<Info> info = info(digest);
+    if (info.isEmpty() || info.get().getSize() > maxBytes) {
+      return Optional.empty();
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) info.get().getSize());
+    try {
+      session.content().read(ReadContentRequest.newBuilder().setDigest(digest).build())
+          .forEachRemaining(chunk -> out.writeBytes(chunk.getData().toByteArray()));
+    } catch (StatusRuntimeException e) {
+      if (ContainerdException.is(e, Status.Code.NOT_FOUND)) {
+        return Optional.empty();
+      }
+      throw ContainerdException.of("read content " + digest, e);
+    }
+    return Optional.of(out.toByteArray());
   }
 
   /**

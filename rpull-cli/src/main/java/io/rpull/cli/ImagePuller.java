@@ -9,6 +9,7 @@ import io.rpull.containerd.IngestResult;
 import io.rpull.containerd.Leases;
 import io.rpull.fetch.BlobFetcher;
 import io.rpull.fetch.Descriptor;
+import io.rpull.fetch.Digest;
 import io.rpull.fetch.DocumentParser;
 import io.rpull.fetch.ImageConfig;
 import io.rpull.fetch.ImageIndex;
@@ -133,7 +134,7 @@ final class ImagePuller {
       manifestDescriptor = parsed.manifestFor(settings.platform()).orElseThrow(() -> new RegistryException(
           RegistryException.Kind.NOT_FOUND, ref + ": no match for platform " + settings.platform() + " in manifest "
               + topDescriptor.digest()));
-      manifestBytes = registry.fetchDocument(ref.repository(), manifestDescriptor);
+      manifestBytes = document(ref, manifestDescriptor);
       indexBytes = Optional.of(top.content());
       index = Optional.of(parsed);
     } else if (!MediaTypes.isManifest(topDescriptor.mediaType())) {
@@ -141,7 +142,7 @@ final class ImagePuller {
           ref + ": unsupported media type " + topDescriptor.mediaType());
     }
     ImageManifest manifest = parser.parseManifest(manifestBytes, manifestDescriptor.digest());
-    byte[] configBytes = registry.fetchDocument(ref.repository(), manifest.config());
+    byte[] configBytes = document(ref, manifest.config());
     ImageConfig config = parser.parseConfig(configBytes, manifest.config().digest());
     if (config.diffIds().size() != manifest.layers().size()) {
       throw new RegistryException(RegistryException.Kind.VERIFICATION,
@@ -149,6 +150,16 @@ final class ImagePuller {
     }
     return new ImageDocuments(topDescriptor, indexBytes, index, manifestDescriptor, manifestBytes, manifest,
         configBytes, config);
+  }
+
+  /**
+   * A manifest or config by digest: from containerd when it is already there (so that pulling an
+   * image that is present costs one manifest request), else from the registry. Both are verified.
+   */
+  private byte[] document(ImageReference ref, Descriptor descriptor) {
+    Optional<byte[]> local = new ContentStore(session).read(descriptor.digest().toString(), descriptor.size())
+        .filter(b -> b.length == descriptor.size() && Digest.sha256Of(b).equals(descriptor.digest()));
+    return local.orElseGet(() -> registry.fetchDocument(ref.repository(), descriptor));
   }
 
   private static List<Layer> layersOf(ImageDocuments docs) {

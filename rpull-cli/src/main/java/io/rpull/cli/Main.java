@@ -3,13 +3,22 @@ package io.rpull.cli;
 import io.rpull.containerd.ContainerdException;
 import io.rpull.fetch.RegistryException;
 import java.io.PrintWriter;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 
 /** Entry point: runs {@link RpullCommand}, maps failures to one {@code ctr: <message>} line and an exit code. */
 public final class Main {
   private Main() {}
 
+  /**
+   * grpc-netty asks every channel for SO_KEEPALIVE, which a unix socket does not have; Netty logs
+   * that as a warning on each connection. Held here so the level sticks (JUL keeps weak references).
+   */
+  private static final Logger NETTY_BOOTSTRAP = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
   public static void main(String[] args) {
+    NETTY_BOOTSTRAP.setLevel(Level.SEVERE);
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

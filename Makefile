@@ -1,0 +1,31 @@
+# The two commands of the README promise: `make demo` and `make test`.
+MVN := mvn -B --no-transfer-progress -Dstyle.color=never
+
+.PHONY: build test unit-test integration-test demo clean
+
+build:
+	$(MVN) -q install -DskipTests
+
+## All unit tests, then the integration tests against the real test environment, once with
+## containerd 2.x and once with containerd 1.6. Installs whatever the environment needs.
+test:
+	testenv/install
+	$(MVN) install
+	testenv/integration-tests 2 1.6
+
+unit-test:
+	$(MVN) install
+
+integration-test: build
+	testenv/integration-tests 2 1.6
+
+## Brings the test environment up, pulls the overlaybd image with rpull, shows what containerd
+## now holds, brings it down.
+demo:
+	testenv/install
+	$(MVN) -q install -DskipTests
+	testenv/demo
+
+clean:
+	$(MVN) -q clean
+	testenv/down

@@ -1,0 +1,45 @@
+package io.rpull.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Bad input fails with one clear line and a distinct exit code, and leaves nothing behind in containerd. */
+class FailuresIT {
+  @Test
+  void missingTag_isNotFound_andCreatesNoImageRecord() throws Exception {
+    String ns = TestEnv.namespace("missing");
+    String ref = TestEnv.get("RPULL_REGISTRY") + "/rpull/obd:no-such-tag";
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs", ref);
+    assertEquals(ExitCode.NOT_FOUND.code, run.exitCode(), run.toString());
+    assertEquals(1, run.stderr().strip().lines().count(), run.toString());
+    assertTrue(run.stderr().startsWith("ctr: resolve " + ref + ": not found"), run.toString());
+    assertEquals("", OverlaybdPullIT.imageRow(ns));
+    assertEquals(0, OverlaybdPullIT.snapshotTable(ns).size());
+  }
+
+  @Test
+  void missingRepository_isNotFound() throws Exception {
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", TestEnv.namespace("norepo"), "--plain-http",
+        TestEnv.get("RPULL_REGISTRY") + "/rpull/does-not-exist:v1");
+    assertEquals(ExitCode.NOT_FOUND.code, run.exitCode(), run.toString());
+  }
+
+  @Test
+  void unknownPlatform_isNotFound_andCreatesNoImageRecord() throws Exception {
+    String ns = TestEnv.namespace("platform");
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--platform", "linux/s390x",
+        TestEnv.image("INDEX"));
+    assertEquals(ExitCode.NOT_FOUND.code, run.exitCode(), run.toString());
+    assertTrue(run.stderr().contains("no match for platform linux/s390x"), run.toString());
+    assertEquals("", OverlaybdPullIT.imageRow(ns));
+  }
+
+  @Test
+  void httpsToAPlainHttpRegistry_failsAsANetworkError_withoutFallingBackToHttp() throws Exception {
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", TestEnv.namespace("tls"), TestEnv.image("OBD"));
+    assertEquals(ExitCode.NETWORK.code, run.exitCode(), run.toString());
+    assertTrue(run.stderr().startsWith("ctr: "), run.toString());
+  }
+}

@@ -1,0 +1,61 @@
+package io.rpull.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Plain OCI images and multi-platform indexes: unpacked with Diff.Apply, like ctr rpull does. */
+class PlainImagesIT {
+  @Test
+  void debianImage_isUnpackedLayerByLayer_withTheSameSnapshotsAsTheReference() throws Exception {
+    String image = TestEnv.image("OCI");
+    String ours = TestEnv.namespace("oci-rpull");
+    String theirs = TestEnv.namespace("oci-ref");
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ours, "--plain-http", image);
+    assertEquals(0, run.exitCode(), run.toString());
+    assertEquals(0, TestEnv.ctr(theirs, "rpull", "--plain-http", image).exitCode());
+
+    TestEnv.Run check = TestEnv.ctr(ours, "images", "check");
+    assertTrue(check.stdout().contains("complete (4/4)"), check.toString());
+    assertTrue(check.stdout().strip().endsWith("true"), check.toString());
+    List<String> snapshots = OverlaybdPullIT.snapshotTable(ours);
+    assertEquals(3, snapshots.size(), snapshots.toString());
+    assertEquals(OverlaybdPullIT.snapshotTable(theirs), snapshots);
+    assertEquals(OverlaybdPullIT.contentDigests(theirs), OverlaybdPullIT.contentDigests(ours));
+  }
+
+  @Test
+  void index_recordsTheIndex_andPullsTheRequestedPlatform() throws Exception {
+    String image = TestEnv.image("INDEX");
+    JsonNode index = registryDocument("rpull/multi", "v1");
+    String arm64 = index.path("manifests").get(1).path("digest").asText();
+    String amd64 = index.path("manifests").get(0).path("digest").asText();
+
+    String ns = TestEnv.namespace("index");
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs",
+        "--platform", "linux/arm64", image);
+    assertEquals(0, run.exitCode(), run.toString());
+    String row = OverlaybdPullIT.imageRow(ns);
+    assertTrue(row.contains(TestEnv.get("RPULL_IMAGE_INDEX_DIGEST")), row);
+    List<String> content = OverlaybdPullIT.contentDigests(ns);
+    assertTrue(content.contains(arm64), content.toString());
+    assertTrue(!content.contains(amd64), "the amd64 manifest must not be fetched: " + content);
+    assertEquals(1, OverlaybdPullIT.snapshotTable(ns).size());
+  }
+
+  private static JsonNode registryDocument(String repo, String tag) throws Exception {
+    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://" + TestEnv.get("RPULL_REGISTRY") + "/v2/" + repo + "/manifests/" + tag))
+        .header("Accept", "application/vnd.oci.image.index.v1+json").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode());
+    return new ObjectMapper().readTree(r.body());
+  }
+}

@@ -1,0 +1,96 @@
+package io.rpull.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real test environment that {@code testenv/up} started, found through its exported variables.
+ * A missing variable fails the test: integration tests never skip.
+ */
+final class TestEnv {
+  private TestEnv() {}
+
+  static String get(String name) {
+    String value = System.getenv(name);
+    if (value == null || value.isEmpty()) {
+      throw new IllegalStateException(name + " is not set: run the integration tests through `make test`,"
+          + " which starts the real test environment with testenv/up");
+    }
+    return value;
+  }
+
+  static String containerd() {
+    return get("CONTAINERD_ADDRESS");
+  }
+
+  static String image(String kind) {
+    return get("RPULL_IMAGE_" + kind);
+  }
+
+  static Path snapshotterRoot() {
+    return Path.of(get("RPULL_SNAPSHOTTER_ROOT"));
+  }
+
+  static Path registryLog() {
+    return Path.of(get("RPULL_REGISTRY_LOG"));
+  }
+
+  /** A fresh namespace, so that every test starts from an empty containerd view. */
+  static String namespace(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static Path projectRoot() {
+    Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    return Files.exists(dir.resolve("bin/rpull")) ? dir : dir.getParent();
+  }
+
+  /** What a finished process printed. */
+  record Run(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+    }
+  }
+
+  /** Runs {@code bin/rpull} as a user would. */
+  static Run rpull(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(projectRoot().resolve("bin/rpull").toString());
+    command.addAll(List.of(args));
+    return run(command, Map.of());
+  }
+
+  /** Runs the reference ctr (accelerated-container-image's, with rpull) against the test containerd. */
+  static Run ctr(String namespace, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(get("RPULL_CTR"), "-a", containerd(), "-n", namespace));
+    command.addAll(List.of(args));
+    return run(command, Map.of("CONTAINERD_SNAPSHOTTER", "overlaybd"));
+  }
+
+  static Run run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile("rpull-it", ".out");
+    Path err = Files.createTempFile("rpull-it", ".err");
+    try {
+      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out: " + command);
+      }
+      return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+}
