@@ -1,10 +1,14 @@
 package io.rpull.fetch;
 
-import okhttp3.HttpUrl;
+import java.util.List;
 
-/** A blob to download: where it lives, and the size and digest it must have. */
-public record BlobLocation(RegistryEndpoint endpoint, String repository, Digest digest, long size) {
-  public HttpUrl url() {
-    return endpoint.url(repository, "blobs", digest.toString());
+/** A blob to download: the hosts that may serve it, in order, and the size and digest it must have. */
+public record BlobLocation(List<RegistryHost> hosts, String repository, Digest digest, long size) {
+  public BlobLocation {
+    hosts = hosts.stream().filter(h -> h.can(RegistryHost.Capability.PULL)).toList();
+    if (hosts.isEmpty()) {
+      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+          "no host with the pull capability is configured for " + repository);
+    }
   }
 }

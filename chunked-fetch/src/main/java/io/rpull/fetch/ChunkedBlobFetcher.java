@@ -12,6 +12,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.google.common.util.concurrent.RateLimiter;
+import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -26,16 +28,21 @@ import okhttp3.Response;
 public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
+  /** Reads are capped at this size when a bandwidth limit is set, so that the limit is smooth. */
+  private static final int LIMITED_READ = 64 * 1024;
+
   private final RegistryTransport transport;
   private final FetchOptions options;
   private final ByteCounter counter;
   private final ExecutorService connections;
+  private final RateLimiter bandwidth;
 
   public ChunkedBlobFetcher(RegistryTransport transport, FetchOptions options, ByteCounter counter) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.options = Objects.requireNonNull(options, "options");
     this.counter = Objects.requireNonNull(counter, "counter");
     this.connections = Executors.newFixedThreadPool(options.maxConnections(), daemonThreads("rpull-chunk-"));
+    this.bandwidth = options.maxBytesPerSecond() > 0 ? RateLimiter.create(options.maxBytesPerSecond()) : null;
   }
 
   @Override
@@ -47,20 +54,42 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
       return InputStream.nullInputStream();
     }
     long firstEnd = Math.min(blob.size(), offset + options.chunkSize());
-    Response first;
-    try {
-      first = openWithRetry(blob, offset, firstEnd);
-    } catch (IOException e) {
-      throw RegistryClient.network("fetch " + blob.digest(), e);
+    RegistryException last = null;
+    for (RegistryHost host : blob.hosts()) {
+      BlobRoute route = new BlobRoute(host, blob);
+      Response first;
+      try {
+        first = openWithRetry(route, offset, firstEnd);
+      } catch (IOException e) {
+        last = RegistryClient.network("fetch " + blob.digest() + " from " + host.authority(), e);
+        continue;
+      } catch (RegistryException e) {
+        if (e.kind() == RegistryException.Kind.VERIFICATION) {
+          throw e;
+        }
+        last = e;
+        continue;
+      }
+      if (first.code() == 200) {
+        return new WholeBodyStream(first, blob, offset, this::received);
+      }
+      return new OrderedChunkStream(this, route, offset, firstEnd, first, options.chunksPerBlob(), connections);
     }
-    if (first.code() == 200) {
-      return new WholeBodyStream(first, blob, offset, counter);
+    throw last;
+  }
+
+  /** Counts bytes and applies the bandwidth limit. */
+  void received(BlobLocation blob, long bytes) {
+    counter.received(blob, bytes);
+    if (bandwidth != null && bytes > 0) {
+      bandwidth.acquire((int) Math.min(Integer.MAX_VALUE, bytes));
     }
-    return new OrderedChunkStream(this, blob, offset, firstEnd, first, options.chunksPerBlob(), connections);
   }
 
   /** Downloads [start, end) of {@code blob} into memory, resuming after failures. */
-  byte[] downloadChunk(BlobLocation blob, long start, long end, Response initial) throws IOException {
+  byte[] downloadChunk(BlobRoute route, long start, long end, Response initial) throws IOException {
+    BlobLocation blob = route.blob;
+    int readSize = bandwidth == null ? Integer.MAX_VALUE : LIMITED_READ;
     byte[] buffer = new byte[Math.toIntExact(end - start)];
     int filled = 0;
     int failures = 0;
@@ -68,7 +97,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     while (filled < buffer.length) {
       try {
         if (response == null) {
-          response = openRange(blob, start + filled, end);
+          response = openRange(route, start + filled, end);
           if (response.code() != 206) {
             response.close();
             throw new RegistryException(RegistryException.Kind.NETWORK,
@@ -77,9 +106,9 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         }
         try (Response r = response; InputStream in = r.body().byteStream()) {
           int n;
-          while (filled < buffer.length && (n = in.read(buffer, filled, buffer.length - filled)) > 0) {
+          while (filled < buffer.length && (n = in.read(buffer, filled, Math.min(readSize, buffer.length - filled))) > 0) {
             filled += n;
-            counter.received(blob, n);
+            received(blob, n);
           }
         } finally {
           response = null;
@@ -117,13 +146,13 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     return tries;
   }
 
-  private Response openWithRetry(BlobLocation blob, long start, long end) throws IOException {
+  private Response openWithRetry(BlobRoute route, long start, long end) throws IOException {
     int failures = 0;
     while (true) {
       try {
-        return openRange(blob, start, end);
+        return openRange(route, start, end);
       } catch (IOException e) {
-        failures = backOff(blob, failures, e);
+        failures = backOff(route.blob, failures, e);
       }
     }
   }
@@ -132,13 +161,32 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
    * Requests bytes [start, end). Returns a validated 206, or a 200 carrying the whole blob when the
    * registry ignores Range; throws for anything else.
    */
-  private Response openRange(BlobLocation blob, long start, long end) throws IOException {
-    Request request = new Request.Builder()
-        .url(blob.url())
+  private Response openRange(BlobRoute route, long start, long end) throws IOException {
+    BlobLocation blob = route.blob;
+    HttpUrl cached = route.redirectTarget();
+    if (cached != null) {
+      Response direct = transport.executeAnonymous(rangeRequest(cached, start, end));
+      if (direct.code() == 206 || direct.code() == 200) {
+        return validated(blob, direct, start, end);
+      }
+      // Expired or revoked storage URL: ask the registry for a fresh redirect.
+      direct.close();
+      route.forget(cached);
+    }
+    Response response = transport.execute(route.host, rangeRequest(route.registryUrl(), start, end));
+    route.remember(response.request().url());
+    return validated(blob, response, start, end);
+  }
+
+  private static Request rangeRequest(HttpUrl url, long start, long end) {
+    return new Request.Builder()
+        .url(url)
         .header("Range", "bytes=" + start + "-" + (end - 1))
         .header("Accept-Encoding", "identity")
         .build();
-    Response response = transport.execute(request);
+  }
+
+  private Response validated(BlobLocation blob, Response response, long start, long end) throws IOException {
     String what = "fetch " + blob.digest();
     try {
       int code = response.code();

@@ -11,13 +11,18 @@ import java.time.Duration;
  * @param maxConnections range requests in flight across all blobs
  * @param maxAttempts tries per chunk before the blob fails; each retry resumes at the byte it stopped
  * @param retryBackoff first retry delay, doubled on each further try
+ * @param maxBytesPerSecond download bandwidth limit across all connections; 0 for none
  */
-public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections, int maxAttempts, Duration retryBackoff) {
+public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections, int maxAttempts, Duration retryBackoff,
+    long maxBytesPerSecond) {
   public static final int MIB = 1 << 20;
 
   public FetchOptions {
     if (chunkSize < 64 * 1024) {
       throw new IllegalArgumentException("chunk size must be at least 64 KiB");
+    }
+    if (maxBytesPerSecond < 0) {
+      throw new IllegalArgumentException("bandwidth limit must not be negative");
     }
     if (chunksPerBlob < 1 || maxConnections < 1 || maxAttempts < 1) {
       throw new IllegalArgumentException("chunks per blob, connections and attempts must be positive");
@@ -25,10 +30,11 @@ public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections,
   }
 
   public static FetchOptions defaults() {
-    return new FetchOptions(8 * MIB, 4, 16, 5, Duration.ofMillis(200));
+    return new FetchOptions(8 * MIB, 4, 16, 5, Duration.ofMillis(200), 0);
   }
 
+  /** The chunks in flight or waiting, plus the one being read. */
   public long memoryBoundPerBlob() {
-    return (long) chunkSize * chunksPerBlob;
+    return (long) chunkSize * (chunksPerBlob + 1);
   }
 }

@@ -27,6 +27,9 @@ final class HttpErrors {
       case 401, 403 -> RegistryException.Kind.AUTH;
       default -> RegistryException.Kind.NETWORK;
     };
+    if (code == 401) {
+      message = message + ": the registry refused the credentials; check --user or your docker config";
+    }
     return new RegistryException(kind, code == 404 ? what + ": not found" : message);
   }
 

@@ -16,6 +16,7 @@ import okhttp3.Response;
  */
 final class OrderedChunkStream extends InputStream {
   private final ChunkedBlobFetcher fetcher;
+  private final BlobRoute route;
   private final BlobLocation blob;
   private final int window;
   private final ExecutorService pool;
@@ -25,13 +26,14 @@ final class OrderedChunkStream extends InputStream {
   private int position;
   private boolean closed;
 
-  OrderedChunkStream(ChunkedBlobFetcher fetcher, BlobLocation blob, long offset, long firstEnd,
+  OrderedChunkStream(ChunkedBlobFetcher fetcher, BlobRoute route, long offset, long firstEnd,
       Response firstResponse, int window, ExecutorService pool) {
     this.fetcher = fetcher;
-    this.blob = blob;
+    this.route = route;
+    this.blob = route.blob;
     this.window = window;
     this.pool = pool;
-    pending.add(pool.submit(() -> fetcher.downloadChunk(blob, offset, firstEnd, firstResponse)));
+    pending.add(pool.submit(() -> fetcher.downloadChunk(route, offset, firstEnd, firstResponse)));
     this.nextStart = firstEnd;
     fill();
   }
@@ -41,7 +43,7 @@ final class OrderedChunkStream extends InputStream {
     while (pending.size() < window && nextStart < blob.size()) {
       long start = nextStart;
       long end = Math.min(blob.size(), start + chunk);
-      pending.add(pool.submit(() -> fetcher.downloadChunk(blob, start, end, null)));
+      pending.add(pool.submit(() -> fetcher.downloadChunk(route, start, end, null)));
       nextStart = end;
     }
   }

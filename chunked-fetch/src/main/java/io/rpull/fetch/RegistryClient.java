@@ -2,6 +2,7 @@ package io.rpull.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import okhttp3.Request;
@@ -18,15 +19,60 @@ public final class RegistryClient {
   public static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
 
   private final RegistryTransport transport;
-  private final RegistryEndpoint endpoint;
+  private final List<RegistryHost> hosts;
 
-  public RegistryClient(RegistryTransport transport, RegistryEndpoint endpoint) {
+  /** @param hosts where the registry's content can be had, mirrors first, as {@link HostsDirectory} lists them */
+  public RegistryClient(RegistryTransport transport, List<RegistryHost> hosts) {
     this.transport = Objects.requireNonNull(transport, "transport");
-    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.hosts = List.copyOf(hosts);
   }
 
-  public RegistryEndpoint endpoint() {
-    return endpoint;
+  public List<RegistryHost> hosts() {
+    return hosts;
+  }
+
+  /** One attempt at one host. */
+  @FunctionalInterface
+  private interface HostCall<T> {
+    T call(RegistryHost host) throws IOException;
+  }
+
+  /**
+   * Tries the hosts that have {@code capability} in order, as containerd does: a host that fails or
+   * does not have the content passes to the next; the last host's failure is the answer. Content
+   * that fails verification stops the search: it is an attack or a broken registry, not a miss.
+   */
+  private <T> T firstAnswer(RegistryHost.Capability capability, String what, HostCall<T> call) {
+    RegistryException last = null;
+    RegistryException answer = null;
+    for (RegistryHost host : hosts) {
+      if (!host.can(capability)) {
+        continue;
+      }
+      try {
+        return call.call(host);
+      } catch (IOException e) {
+        last = network(what + " from " + host.authority(), e);
+      } catch (RegistryException e) {
+        if (e.kind() == RegistryException.Kind.VERIFICATION || e.kind() == RegistryException.Kind.INVALID_INPUT
+            || e.kind() == RegistryException.Kind.UNSUPPORTED) {
+          throw e;
+        }
+        last = e;
+      }
+      // A host that answered (not found, unauthorized) says more than one that could not be reached.
+      if (answer == null && last.kind() != RegistryException.Kind.NETWORK) {
+        answer = last;
+      }
+    }
+    if (answer != null && last.kind() == RegistryException.Kind.NETWORK) {
+      throw answer;
+    }
+    if (last == null) {
+      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+          what + ": no configured host has the " + capability.name().toLowerCase(java.util.Locale.ROOT) + " capability");
+    }
+    throw last;
   }
 
   /** A document fetched by reference, with its verified descriptor. */
@@ -38,31 +84,31 @@ public final class RegistryClient {
    */
   public Resolved resolve(ImageReference ref, DocumentParser parser) {
     String what = "resolve " + ref;
-    Request request = new Request.Builder()
-        .url(endpoint.url(ref.repository(), "manifests", ref.object()))
-        .header("Accept", MediaTypes.MANIFEST_ACCEPT)
-        .build();
-    try (Response response = transport.execute(request)) {
-      if (!response.isSuccessful()) {
-        throw HttpErrors.of(response, what);
+    return firstAnswer(RegistryHost.Capability.RESOLVE, what, host -> {
+      Request request = new Request.Builder()
+          .url(host.url(ref.repository(), "manifests", ref.object()))
+          .header("Accept", MediaTypes.MANIFEST_ACCEPT)
+          .build();
+      try (Response response = transport.execute(host, request)) {
+        if (!response.isSuccessful()) {
+          throw HttpErrors.of(response, what);
+        }
+        byte[] body = readCapped(response, MAX_MANIFEST_BYTES, what);
+        Digest digest = Digest.sha256Of(body);
+        ref.digest().filter(d -> !d.equals(digest)).ifPresent(d -> {
+          throw new RegistryException(RegistryException.Kind.VERIFICATION,
+              what + ": digest mismatch: " + host.authority() + " sent " + digest);
+        });
+        Optional.ofNullable(response.header("Docker-Content-Digest"))
+            .filter(h -> !h.equals(digest.toString()))
+            .ifPresent(h -> {
+              throw new RegistryException(RegistryException.Kind.VERIFICATION,
+                  what + ": Docker-Content-Digest " + HttpErrors.sanitize(h) + " does not match the content " + digest);
+            });
+        String mediaType = parser.mediaTypeOf(body, response.header("Content-Type"), digest);
+        return new Resolved(Descriptor.of(mediaType, digest, body.length), body);
       }
-      byte[] body = readCapped(response, MAX_MANIFEST_BYTES, what);
-      Digest digest = Digest.sha256Of(body);
-      ref.digest().filter(d -> !d.equals(digest)).ifPresent(d -> {
-        throw new RegistryException(RegistryException.Kind.VERIFICATION,
-            what + ": digest mismatch: the registry sent " + digest);
-      });
-      Optional.ofNullable(response.header("Docker-Content-Digest"))
-          .filter(h -> !h.equals(digest.toString()))
-          .ifPresent(h -> {
-            throw new RegistryException(RegistryException.Kind.VERIFICATION,
-                what + ": Docker-Content-Digest " + HttpErrors.sanitize(h) + " does not match the content " + digest);
-          });
-      String mediaType = parser.mediaTypeOf(body, response.header("Content-Type"), digest);
-      return new Resolved(Descriptor.of(mediaType, digest, body.length), body);
-    } catch (IOException e) {
-      throw network(what, e);
-    }
+    });
   }
 
   /** Fetches a manifest, index or config named by {@code descriptor} and verifies size and digest. */
@@ -75,24 +121,24 @@ public final class RegistryClient {
       throw new RegistryException(RegistryException.Kind.VERIFICATION,
           what + ": " + descriptor.size() + " bytes is more than the " + cap + " allowed for " + descriptor.mediaType());
     }
-    Request request = new Request.Builder()
-        .url(endpoint.url(repository, config ? "blobs" : "manifests", descriptor.digest().toString()))
-        .header("Accept", config ? "*/*" : descriptor.mediaType())
-        .build();
-    try (Response response = transport.execute(request)) {
-      if (!response.isSuccessful()) {
-        throw HttpErrors.of(response, what);
+    return firstAnswer(RegistryHost.Capability.PULL, what, host -> {
+      Request request = new Request.Builder()
+          .url(host.url(repository, config ? "blobs" : "manifests", descriptor.digest().toString()))
+          .header("Accept", config ? "*/*" : descriptor.mediaType())
+          .build();
+      try (Response response = transport.execute(host, request)) {
+        if (!response.isSuccessful()) {
+          throw HttpErrors.of(response, what);
+        }
+        byte[] body = readCapped(response, descriptor.size(), what);
+        if (body.length != descriptor.size() || !Digest.sha256Of(body).equals(descriptor.digest())) {
+          throw new RegistryException(RegistryException.Kind.VERIFICATION,
+              what + ": content from " + host.authority() + " does not match its descriptor (got " + body.length
+                  + " bytes, digest " + Digest.sha256Of(body) + ")");
+        }
+        return body;
       }
-      byte[] body = readCapped(response, descriptor.size(), what);
-      if (body.length != descriptor.size() || !Digest.sha256Of(body).equals(descriptor.digest())) {
-        throw new RegistryException(RegistryException.Kind.VERIFICATION,
-            what + ": content does not match its descriptor (got " + body.length + " bytes, digest "
-                + Digest.sha256Of(body) + ")");
-      }
-      return body;
-    } catch (IOException e) {
-      throw network(what, e);
-    }
+    });
   }
 
   private static byte[] readCapped(Response response, long cap, String what) throws IOException {
@@ -112,6 +158,20 @@ public final class RegistryClient {
   }
 
   static RegistryException network(String what, IOException e) {
+    if (e instanceof javax.net.ssl.SSLException) {
+      return new RegistryException(RegistryException.Kind.NETWORK, what + ": TLS verification failed ("
+          + rootCause(e) + "); trust the registry's CA with --tlscacert or a hosts.toml \"ca\","
+          + " or pass --skip-verify", e);
+    }
     return new RegistryException(RegistryException.Kind.NETWORK, what + ": " + e.getMessage(), e);
+  }
+
+  private static String rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    return m.replaceAll("^.*: ", "");
   }
 }

@@ -1,7 +1,6 @@
 package io.rpull.fetch;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.Objects;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -10,23 +9,27 @@ import okhttp3.Response;
 
 /**
  * Executes registry requests. Redirects are followed here rather than by OkHttp so that the
- * Authorization header goes to the registry's own origin only (never to a blob-storage host, and
- * never again later in the chain), and so that https never silently becomes http.
+ * Authorization header goes to the registry host's own origin only (never to a blob-storage host,
+ * and never again later in the chain), and so that https never silently becomes http.
  */
 public final class RegistryTransport {
   static final int MAX_REDIRECTS = 10;
 
-  private final OkHttpClient http;
+  private final HttpClients clients;
   private final RegistryAuth auth;
 
-  public RegistryTransport(OkHttpClient http, RegistryAuth auth) {
-    this.http = http.newBuilder().followRedirects(false).followSslRedirects(false).build();
+  public RegistryTransport(HttpClients clients, RegistryAuth auth) {
+    this.clients = Objects.requireNonNull(clients, "clients");
     this.auth = Objects.requireNonNull(auth, "auth");
   }
 
-  /** Sends {@code request} (built without Authorization) and returns the final, non-redirect answer. */
-  public Response execute(Request request) throws IOException {
-    Response response = send(request, true);
+  /**
+   * Sends {@code request} to {@code host} (built without Authorization) and returns the final,
+   * non-redirect answer; {@code response.request().url()} says where it finally came from.
+   */
+  public Response execute(RegistryHost host, Request request) throws IOException {
+    Request withHeaders = withHostHeaders(host, request);
+    Response response = send(host, withHeaders);
     if (response.code() == 401 && isSameOrigin(request.url(), response.request().url())) {
       boolean retry;
       try (Response unauthorized = response) {
@@ -34,29 +37,31 @@ public final class RegistryTransport {
       }
       if (!retry) {
         throw new RegistryException(RegistryException.Kind.AUTH,
-            "authorization failed for " + request.url().host() + "/" + repositoryPath(request.url())
+            "authorization failed for " + host.authority() + "/" + repositoryPath(request.url())
                 + ": the registry answered 401 Unauthorized; pass --user or check your credentials");
       }
-      response = send(request, true);
+      response = send(host, withHeaders);
     }
     return response;
   }
 
-  private Response send(Request original, boolean withAuth) throws IOException {
+  /** Sends a request to a URL outside any registry (a cached redirect target): no credentials. */
+  public Response executeAnonymous(Request request) throws IOException {
+    return clients.base().newCall(request.newBuilder().removeHeader("Authorization").build()).execute();
+  }
+
+  private Response send(RegistryHost host, Request original) throws IOException {
     HttpUrl origin = original.url();
     Request request = original;
-    boolean sendAuth = withAuth;
+    boolean sendAuth = true;
     for (int hop = 0; ; hop++) {
       Request.Builder b = request.newBuilder().removeHeader("Authorization");
       if (sendAuth) {
         auth.authorization(request.url()).ifPresent(v -> b.header("Authorization", v));
       }
-      Response response;
-      try {
-        response = http.newCall(b.build()).execute();
-      } catch (InterruptedIOException e) {
-        throw e;
-      }
+      // Foreign hops (blob storage) get the default TLS policy, never the registry's skip_verify.
+      OkHttpClient client = isSameOrigin(origin, request.url()) ? clients.forTls(host.tls()) : clients.base();
+      Response response = client.newCall(b.build()).execute();
       if (!response.isRedirect()) {
         return response;
       }
@@ -77,8 +82,21 @@ public final class RegistryTransport {
       }
       // Once the chain leaves the registry's origin, credentials never come back (CVE-2024-45336).
       sendAuth = sendAuth && isSameOrigin(origin, next);
-      request = request.newBuilder().url(next).build();
+      Request.Builder nextRequest = request.newBuilder().url(next);
+      if (!isSameOrigin(origin, next)) {
+        host.headers().keySet().forEach(nextRequest::removeHeader);
+      }
+      request = nextRequest.build();
     }
+  }
+
+  private static Request withHostHeaders(RegistryHost host, Request request) {
+    if (host.headers().isEmpty()) {
+      return request;
+    }
+    Request.Builder b = request.newBuilder();
+    host.headers().forEach(b::header);
+    return b.build();
   }
 
   static boolean isSameOrigin(HttpUrl a, HttpUrl b) {

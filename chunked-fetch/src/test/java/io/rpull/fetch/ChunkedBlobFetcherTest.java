@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import okhttp3.OkHttpClient;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +24,7 @@ class ChunkedBlobFetcherTest {
   private final byte[] blob = new byte[16 * CHUNK + 123];
   private RangeDispatcher dispatcher;
   private ChunkedBlobFetcher fetcher;
+  private HttpClients clients;
   private final AtomicLong received = new AtomicLong();
 
   @BeforeEach
@@ -32,24 +33,24 @@ class ChunkedBlobFetcherTest {
     dispatcher = new RangeDispatcher(blob);
     server.setDispatcher(dispatcher);
     server.start();
-    OkHttpClient http = HttpClientFactory.create(options(), false, Duration.ofSeconds(5), Duration.ofSeconds(5));
-    fetcher = new ChunkedBlobFetcher(new RegistryTransport(http, RegistryAuth.ANONYMOUS), options(),
+    clients = new HttpClients(options(), Duration.ofSeconds(5), Duration.ofSeconds(5), "rpull-test");
+    fetcher = new ChunkedBlobFetcher(new RegistryTransport(clients, RegistryAuth.ANONYMOUS), options(),
         (b, n) -> received.addAndGet(n));
   }
 
   @AfterEach
   void stop() {
     fetcher.close();
+    clients.close();
     server.close();
   }
 
   private static FetchOptions options() {
-    return new FetchOptions(CHUNK, 4, 8, 3, Duration.ofMillis(1));
+    return new FetchOptions(CHUNK, 4, 8, 3, Duration.ofMillis(1), 0);
   }
 
   private BlobLocation location() {
-    return new BlobLocation(new RegistryEndpoint("http", server.getHostName() + ":" + server.getPort()), "repo",
-        Digest.sha256Of(blob), blob.length);
+    return new BlobLocation(List.of(TestHosts.plain(server)), "repo", Digest.sha256Of(blob), blob.length);
   }
 
   private byte[] readAll(long offset) throws IOException {

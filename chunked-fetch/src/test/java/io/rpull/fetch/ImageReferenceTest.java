@@ -58,9 +58,4 @@ class ImageReferenceTest {
     assertThrows(InvalidReferenceException.class, () -> ImageReference.parse("reg.example.com/" + longRepo + ":t"));
   }
 
-  @Test
-  void endpoint_dockerIoIsServedByRegistry1() {
-    assertEquals("registry-1.docker.io", RegistryEndpoint.forRegistry("docker.io", false).host());
-    assertEquals("http", RegistryEndpoint.forRegistry("127.0.0.1:5000", true).scheme());
-  }
 }

@@ -39,7 +39,7 @@ class RegistryTransportTest {
       }
     };
     transport = new RegistryTransport(
-        HttpClientFactory.create(FetchOptions.defaults(), false, Duration.ofSeconds(5), Duration.ofSeconds(5)), bearer);
+        new HttpClients(FetchOptions.defaults(), Duration.ofSeconds(5), Duration.ofSeconds(5), "rpull-test"), bearer);
   }
 
   @AfterEach
@@ -54,7 +54,7 @@ class RegistryTransportTest {
         .addHeader("Location", storage.url("/blob?X-Amz-Signature=s3cr3t")).build());
     storage.enqueue(new MockResponse.Builder().code(307).addHeader("Location", registry.url("/back")).build());
     registry.enqueue(new MockResponse.Builder().code(200).body("data").build());
-    try (Response r = transport.execute(new Request.Builder().url(registry.url("/v2/x/blobs/sha256:1")).build())) {
+    try (Response r = transport.execute(TestHosts.plain(registry), new Request.Builder().url(registry.url("/v2/x/blobs/sha256:1")).build())) {
       assertEquals("data", r.body().string());
     }
     RecordedRequest first = registry.takeRequest();
@@ -71,7 +71,7 @@ class RegistryTransportTest {
       registry.enqueue(new MockResponse.Builder().code(302).addHeader("Location", "/again").build());
     }
     RegistryException e = assertThrows(RegistryException.class,
-        () -> transport.execute(new Request.Builder().url(registry.url("/start")).build()).close());
+        () -> transport.execute(TestHosts.plain(registry), new Request.Builder().url(registry.url("/start")).build()).close());
     assertTrue(e.getMessage().contains("too many redirects"), e.getMessage());
     assertEquals(11, registry.getRequestCount());
   }
@@ -80,7 +80,7 @@ class RegistryTransportTest {
   void unauthorized_withNoWayToAuthenticate_isAnAuthError() {
     registry.enqueue(new MockResponse.Builder().code(401).build());
     RegistryException e = assertThrows(RegistryException.class,
-        () -> transport.execute(new Request.Builder().url(registry.url("/v2/team/app/manifests/v1")).build()).close());
+        () -> transport.execute(TestHosts.plain(registry), new Request.Builder().url(registry.url("/v2/team/app/manifests/v1")).build()).close());
     assertEquals(RegistryException.Kind.AUTH, e.kind());
     assertTrue(e.getMessage().contains("team/app"), e.getMessage());
   }

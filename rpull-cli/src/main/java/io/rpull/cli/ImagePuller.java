@@ -85,7 +85,7 @@ final class ImagePuller {
 
     List<Layer> layers = layersOf(docs);
     Unpacker.Result unpacked;
-    try (LayerDownloads downloads = new LayerDownloads(fetcher, ingester, registry.endpoint(), ref.repository(),
+    try (LayerDownloads downloads = new LayerDownloads(fetcher, ingester, registry.hosts(), ref.repository(),
         settings.blobsAtOnce())) {
       for (Layer layer : layers) {
         if (settings.downloadBlobs() || !layer.isOverlaybd()) {

@@ -6,7 +6,8 @@ import io.rpull.containerd.IngestResult;
 import io.rpull.fetch.BlobFetcher;
 import io.rpull.fetch.BlobLocation;
 import io.rpull.fetch.Digest;
-import io.rpull.fetch.RegistryEndpoint;
+import io.rpull.fetch.RegistryHost;
+import java.util.List;
 import io.rpull.snapshot.Layer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -26,16 +27,16 @@ import java.util.concurrent.Executors;
 final class LayerDownloads implements AutoCloseable {
   private final BlobFetcher fetcher;
   private final BlobIngester ingester;
-  private final RegistryEndpoint endpoint;
+  private final List<RegistryHost> hosts;
   private final String repository;
   private final ExecutorService workers;
   private final Map<BlobRef, CompletableFuture<IngestResult>> started = new java.util.concurrent.ConcurrentHashMap<>();
 
-  LayerDownloads(BlobFetcher fetcher, BlobIngester ingester, RegistryEndpoint endpoint, String repository,
+  LayerDownloads(BlobFetcher fetcher, BlobIngester ingester, List<RegistryHost> hosts, String repository,
       int blobsAtOnce) {
     this.fetcher = fetcher;
     this.ingester = ingester;
-    this.endpoint = endpoint;
+    this.hosts = hosts;
     this.repository = repository;
     this.workers = Executors.newFixedThreadPool(blobsAtOnce, r -> {
       Thread t = new Thread(r, "rpull-blob");
@@ -48,7 +49,7 @@ final class LayerDownloads implements AutoCloseable {
   CompletableFuture<IngestResult> start(Layer layer) {
     BlobRef blob = layer.blob();
     return started.computeIfAbsent(blob, b -> CompletableFuture.supplyAsync(() -> {
-      BlobLocation location = new BlobLocation(endpoint, repository, Digest.parse(blob.digest()), blob.size());
+      BlobLocation location = new BlobLocation(hosts, repository, Digest.parse(blob.digest()), blob.size());
       try {
         return ingester.ingest(blob, offset -> fetcher.open(location, offset));
       } catch (IOException e) {

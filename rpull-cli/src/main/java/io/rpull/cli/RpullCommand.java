@@ -2,15 +2,21 @@ package io.rpull.cli;
 
 import io.rpull.containerd.ContainerdConnection;
 import io.rpull.fetch.ByteCounter;
+import io.rpull.fetch.ChallengeAuthenticator;
 import io.rpull.fetch.ChunkedBlobFetcher;
+import io.rpull.fetch.CredentialHelper;
+import io.rpull.fetch.CredentialStore;
+import io.rpull.fetch.Credentials;
+import io.rpull.fetch.DockerConfigCredentials;
 import io.rpull.fetch.FetchOptions;
-import io.rpull.fetch.HttpClientFactory;
+import io.rpull.fetch.HostsDirectory;
+import io.rpull.fetch.HttpClients;
 import io.rpull.fetch.ImageReference;
 import io.rpull.fetch.Platform;
-import io.rpull.fetch.RegistryAuth;
 import io.rpull.fetch.RegistryClient;
-import io.rpull.fetch.RegistryEndpoint;
+import io.rpull.fetch.RegistryHost;
 import io.rpull.fetch.RegistryTransport;
+import io.rpull.fetch.TlsSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,8 +25,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import okhttp3.OkHttpClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,6 +89,31 @@ final class RpullCommand implements Callable<Integer> {
   @Option(names = "--plain-http", description = "Allow connections using plain HTTP.")
   boolean plainHttp;
 
+  @Option(names = {"-u", "--user"}, paramLabel = "username[:password]",
+      description = "User and password for the registry of the reference, and no other host."
+          + " Without :password, rpull asks for it on the terminal.")
+  String user;
+
+  @Option(names = "--refresh", paramLabel = "token", description = "Refresh (identity) token for the registry.")
+  String refresh;
+
+  @Option(names = "--hosts-dir", paramLabel = "dir",
+      description = "Custom hosts configuration directory (containerd hosts.toml / certs.d layout).")
+  Path hostsDir;
+
+  @Option(names = "--tlscacert", paramLabel = "file", description = "Path to TLS root CA.")
+  Path tlsCaCert;
+
+  @Option(names = "--tlscert", paramLabel = "file", description = "Path to TLS client certificate.")
+  Path tlsCert;
+
+  @Option(names = "--tlskey", paramLabel = "file", description = "Path to TLS client key.")
+  Path tlsKey;
+
+  @Option(names = "--max-bandwidth", converter = ByteSize.class, defaultValue = "0", paramLabel = "bytes/s",
+      description = "Download bandwidth limit across all connections, e.g. 50MiB (0: none).")
+  int maxBandwidth;
+
   @Option(names = "--label", paramLabel = "key=value", description = "Labels to attach to the image record.")
   List<String> labels = new ArrayList<>();
 
@@ -120,7 +151,7 @@ final class RpullCommand implements Callable<Integer> {
     Map<String, String> imageLabels = parseLabels();
     Platform target = platform == null ? Platform.host() : Platform.parse(platform);
     FetchOptions fetchOptions = new FetchOptions(chunkSize, chunksPerBlob, maxConnections,
-        FetchOptions.defaults().maxAttempts(), FetchOptions.defaults().retryBackoff());
+        FetchOptions.defaults().maxAttempts(), FetchOptions.defaults().retryBackoff(), maxBandwidth);
     List<ImageReference> parsed = new ArrayList<>();
     for (String ref : wanted) {
       parsed.add(ImageReference.parse(ref));
@@ -128,25 +159,78 @@ final class RpullCommand implements Callable<Integer> {
     PullSettings settings = new PullSettings(snapshotter, downloadBlobs, target, imageLabels, concurrency,
         Math.min(chunkSize, 4 << 20));
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
-    OkHttpClient http = HttpClientFactory.create(fetchOptions, skipVerify, connect, Duration.ofSeconds(60));
-    RegistryTransport transport = new RegistryTransport(http, RegistryAuth.ANONYMOUS);
+    HostsDirectory hosts = new HostsDirectory(Optional.ofNullable(hostsDir), plainHttp, flagTls());
     PrintWriter out = spec.commandLine().getOut();
-    try (ContainerdConnection containerd = ContainerdConnection.connect(Path.of(address), connect);
-        ChunkedBlobFetcher fetcher = new ChunkedBlobFetcher(transport, fetchOptions, ByteCounter.NONE)) {
-      for (int i = 0; i < parsed.size(); i++) {
-        ImageReference ref = parsed.get(i);
-        RegistryClient registry = new RegistryClient(transport, RegistryEndpoint.forRegistry(ref.registry(), plainHttp));
-        ImagePuller puller = new ImagePuller(registry, fetcher, containerd.session(namespace), settings,
-            Clock.systemUTC());
-        puller.pull(ref, wanted.get(i));
+    try (HttpClients http = new HttpClients(fetchOptions, connect, Duration.ofSeconds(60),
+            "rpull/" + new VersionProvider().version());
+        ContainerdConnection containerd = ContainerdConnection.connect(Path.of(address), connect)) {
+      CredentialStore credentials = credentials(parsed.get(0).registry());
+      ChallengeAuthenticator auth = new ChallengeAuthenticator(credentials,
+          realm -> realmClient(http, hosts, parsed, realm), Clock.systemUTC());
+      RegistryTransport transport = new RegistryTransport(http, auth);
+      try (ChunkedBlobFetcher fetcher = new ChunkedBlobFetcher(transport, fetchOptions, ByteCounter.NONE)) {
+        for (int i = 0; i < parsed.size(); i++) {
+          ImageReference ref = parsed.get(i);
+          RegistryClient registry = new RegistryClient(transport, hosts.hostsFor(ref.registry()));
+          ImagePuller puller = new ImagePuller(registry, fetcher, containerd.session(namespace), settings,
+              Clock.systemUTC());
+          puller.pull(ref, wanted.get(i));
+        }
       }
-    } finally {
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
     }
     out.println("done");
     out.flush();
     return ExitCode.OK.code;
+  }
+
+  private TlsSettings flagTls() {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--tlscert and --tlskey must be given together");
+    }
+    return new TlsSettings(skipVerify, tlsCaCert == null ? List.of() : List.of(tlsCaCert),
+        tlsCert == null ? Optional.empty() : Optional.of(new TlsSettings.ClientCertificate(tlsCert, tlsKey)));
+  }
+
+  /**
+   * --user and --refresh apply to the reference's own registry only (ctr offers them to every host
+   * that asks); docker's config.json covers the rest.
+   */
+  private CredentialStore credentials(String registry) {
+    CredentialStore configured = DockerConfigCredentials.load(System.getenv(), CredentialHelper.system());
+    if (refresh != null) {
+      return CredentialStore.forHost(registry, new Credentials("", refresh)).orElse(configured);
+    }
+    if (user == null) {
+      return configured;
+    }
+    int colon = user.indexOf(':');
+    String name = colon < 0 ? user : user.substring(0, colon);
+    String password = colon < 0 ? askPassword() : user.substring(colon + 1);
+    return CredentialStore.forHost(registry, new Credentials(name, password)).orElse(configured);
+  }
+
+  private String askPassword() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--user has no password and there is no terminal to ask for one: use --user name:password");
+    }
+    char[] password = console.readPassword("Password: ");
+    return password == null ? "" : new String(password);
+  }
+
+  /** Token realms on a registry host get that host's TLS settings; any other realm the defaults. */
+  private static okhttp3.OkHttpClient realmClient(HttpClients http, HostsDirectory hosts, List<ImageReference> refs,
+      okhttp3.HttpUrl realm) {
+    for (ImageReference ref : refs) {
+      for (RegistryHost host : hosts.hostsFor(ref.registry())) {
+        if (host.apiRoot().host().equals(realm.host()) && host.apiRoot().port() == realm.port()) {
+          return http.forTls(host.tls());
+        }
+      }
+    }
+    return http.base();
   }
 
   private Map<String, String> parseLabels() {

@@ -6,7 +6,11 @@ import picocli.CommandLine.IVersionProvider;
 final class VersionProvider implements IVersionProvider {
   @Override
   public String[] getVersion() {
+    return new String[] {"rpull " + version()};
+  }
+
+  String version() {
     String version = RpullCommand.class.getPackage().getImplementationVersion();
-    return new String[] {"rpull " + (version == null ? "development build" : version)};
+    return version == null ? "dev" : version;
   }
 }

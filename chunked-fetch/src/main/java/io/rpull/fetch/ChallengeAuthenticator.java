@@ -1,0 +1,228 @@
+package io.rpull.fetch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import okhttp3.Challenge;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Answers registry challenges: Basic with the host's credentials, Bearer with a token from the
+ * challenge's realm (anonymous, with credentials, or with an identity token). Tokens are shared by
+ * all connections; when one expires mid-pull, the first connection to see the 401 refreshes it
+ * and the others wait and reuse the new one.
+ */
+public final class ChallengeAuthenticator implements RegistryAuth {
+  private static final long MAX_TOKEN_BODY = 1 << 20;
+  private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
+  /** A token rejected this soon after it was issued is not an expiry: the credentials are wrong. */
+  private static final Duration FRESH = Duration.ofSeconds(5);
+
+  private final CredentialStore credentials;
+  private final Function<HttpUrl, OkHttpClient> clientForRealm;
+  private final Clock clock;
+  private final ObjectMapper json = new ObjectMapper();
+  private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+
+  /**
+   * @param clientForRealm the HTTP client for a token realm (the registry's TLS settings apply only
+   *     when the realm is on the registry's own host)
+   */
+  public ChallengeAuthenticator(CredentialStore credentials, Function<HttpUrl, OkHttpClient> clientForRealm,
+      Clock clock) {
+    this.credentials = credentials;
+    this.clientForRealm = clientForRealm;
+    this.clock = clock;
+  }
+
+  /** What one registry origin asked for, and the answer we hold. */
+  private static final class Origin {
+    Challenge challenge;
+    String header;
+    Instant issued = Instant.MIN;
+    Instant expires = Instant.MAX;
+  }
+
+  @Override
+  public Optional<String> authorization(HttpUrl url) {
+    Origin origin = origins.get(key(url));
+    if (origin == null) {
+      return Optional.empty();
+    }
+    synchronized (origin) {
+      if (origin.header != null && clock.instant().isAfter(origin.expires.minusSeconds(5))
+          && "bearer".equalsIgnoreCase(origin.challenge.scheme())) {
+        try {
+          fetchToken(url, origin);
+        } catch (IOException e) {
+          return Optional.ofNullable(origin.header);
+        }
+      }
+      return Optional.ofNullable(origin.header);
+    }
+  }
+
+  @Override
+  public boolean onUnauthorized(Response unauthorized) throws IOException {
+    HttpUrl url = unauthorized.request().url();
+    String used = unauthorized.request().header("Authorization");
+    Origin origin = origins.computeIfAbsent(key(url), k -> new Origin());
+    synchronized (origin) {
+      if (origin.header != null && !origin.header.equals(used)) {
+        return true; // another connection already refreshed while this one waited
+      }
+      if (used != null && clock.instant().isBefore(origin.issued.plus(FRESH))) {
+        return false; // a brand-new answer was refused: retrying cannot help
+      }
+      Optional<Challenge> challenge = unauthorized.challenges().stream()
+          .filter(c -> c.scheme().equalsIgnoreCase("bearer")).findFirst()
+          .or(() -> unauthorized.challenges().stream().filter(c -> c.scheme().equalsIgnoreCase("basic")).findFirst());
+      if (challenge.isEmpty()) {
+        return false;
+      }
+      origin.challenge = challenge.get();
+      if (origin.challenge.scheme().equalsIgnoreCase("basic")) {
+        Optional<Credentials> c = credentials.lookup(authority(url));
+        if (c.isEmpty() || c.get().isIdentityToken()) {
+          return false;
+        }
+        origin.header = okhttp3.Credentials.basic(c.get().username(), c.get().secret(),
+            java.nio.charset.StandardCharsets.UTF_8);
+        origin.issued = clock.instant();
+        origin.expires = Instant.MAX;
+        return true;
+      }
+      fetchToken(url, origin);
+      return true;
+    }
+  }
+
+  private void fetchToken(HttpUrl url, Origin origin) throws IOException {
+    Challenge c = origin.challenge;
+    HttpUrl realm = validRealm(url, c.authParams().get("realm"));
+    String scope = Optional.ofNullable(c.authParams().get("scope")).orElseGet(() -> scopeOf(url));
+    String service = c.authParams().get("service");
+    Optional<Credentials> creds = credentials.lookup(authority(url));
+    Request request;
+    if (creds.isPresent() && creds.get().isIdentityToken()) {
+      FormBody.Builder form = new FormBody.Builder()
+          .add("grant_type", "refresh_token")
+          .add("refresh_token", creds.get().secret())
+          .add("client_id", "rpull");
+      if (service != null) {
+        form.add("service", service);
+      }
+      if (!scope.isEmpty()) {
+        form.add("scope", scope);
+      }
+      request = new Request.Builder().url(realm).post(form.build()).build();
+    } else {
+      HttpUrl.Builder u = realm.newBuilder();
+      if (service != null) {
+        u.addQueryParameter("service", service);
+      }
+      if (!scope.isEmpty()) {
+        u.addQueryParameter("scope", scope);
+      }
+      Request.Builder b = new Request.Builder().url(u.build());
+      creds.ifPresent(cr -> b.header("Authorization",
+          okhttp3.Credentials.basic(cr.username(), cr.secret(), java.nio.charset.StandardCharsets.UTF_8)));
+      request = b.build();
+    }
+    try (Response response = clientForRealm.apply(realm).newCall(request).execute()) {
+      if (response.code() == 401 || response.code() == 403) {
+        throw new RegistryException(RegistryException.Kind.AUTH, "authentication failed for " + authority(url)
+            + ": the token service at " + realm.host() + " refused " + (creds.isPresent() ? "the credentials"
+            : "anonymous access; pass --user"));
+      }
+      if (!response.isSuccessful()) {
+        throw new IOException("token service " + RegistryTransport.redact(realm) + " answered " + response.code());
+      }
+      if (response.body().contentLength() > MAX_TOKEN_BODY) {
+        throw new RegistryException(RegistryException.Kind.AUTH, "token answer from " + realm.host() + " is too large");
+      }
+      JsonNode body = json.readTree(response.body().source().readByteArray(
+          Math.min(MAX_TOKEN_BODY, response.body().contentLength() < 0 ? MAX_TOKEN_BODY
+              : response.body().contentLength())));
+      String token = body.path("token").asText(body.path("access_token").asText(""));
+      if (token.isEmpty()) {
+        throw new RegistryException(RegistryException.Kind.AUTH, "token service " + realm.host() + " sent no token");
+      }
+      long seconds = body.path("expires_in").asLong(DEFAULT_TOKEN_LIFETIME.toSeconds());
+      origin.header = "Bearer " + token;
+      origin.issued = clock.instant();
+      origin.expires = origin.issued.plusSeconds(Math.max(seconds, 1));
+    }
+  }
+
+  /**
+   * The realm must be https (http only for a registry that is itself plain http), carry no user
+   * info, and not point at a loopback, link-local or private address unless it is the registry's
+   * own host: a registry must not be able to send our credentials wherever it likes.
+   */
+  static HttpUrl validRealm(HttpUrl registry, String realm) {
+    HttpUrl url = realm == null ? null : HttpUrl.parse(realm);
+    if (url == null) {
+      throw new RegistryException(RegistryException.Kind.AUTH,
+          "invalid realm in the challenge of " + registry.host() + ": " + HttpErrors.sanitize(String.valueOf(realm)));
+    }
+    if (!url.isHttps() && registry.isHttps()) {
+      throw new RegistryException(RegistryException.Kind.AUTH,
+          "invalid realm " + RegistryTransport.redact(url) + ": https registry " + registry.host()
+              + " asked for credentials over plain http");
+    }
+    if (!url.username().isEmpty() || !url.password().isEmpty()) {
+      throw new RegistryException(RegistryException.Kind.AUTH, "invalid realm with user info from " + registry.host());
+    }
+    if (!url.host().equals(registry.host()) && isInternalAddress(url.host())) {
+      throw new RegistryException(RegistryException.Kind.AUTH,
+          "invalid realm " + RegistryTransport.redact(url) + ": an internal address that is not the registry itself");
+    }
+    return url;
+  }
+
+  private static boolean isInternalAddress(String host) {
+    boolean literal = host.matches("[0-9.]+") || host.contains(":");
+    if (!literal) {
+      return host.equals("localhost");
+    }
+    try {
+      InetAddress a = InetAddress.getByName(host);
+      return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress();
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** {@code repository:<name>:pull} for a /v2/<name>/(manifests|blobs)/... URL. */
+  static String scopeOf(HttpUrl url) {
+    var segments = url.pathSegments();
+    int v2 = segments.indexOf("v2");
+    int kind = Math.max(segments.lastIndexOf("manifests"), segments.lastIndexOf("blobs"));
+    if (v2 < 0 || kind <= v2 + 1) {
+      return "";
+    }
+    return "repository:" + String.join("/", segments.subList(v2 + 1, kind)) + ":pull";
+  }
+
+  private static String key(HttpUrl url) {
+    return url.scheme() + "://" + url.host() + ":" + url.port();
+  }
+
+  static String authority(HttpUrl url) {
+    String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
+    return url.port() == HttpUrl.defaultPort(url.scheme()) ? host : host + ":" + url.port();
+  }
+}

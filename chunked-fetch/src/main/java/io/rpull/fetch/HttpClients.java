@@ -1,0 +1,143 @@
+package io.rpull.fetch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.tls.Certificates;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
+
+/**
+ * The HTTP clients of a pull: one base client, and a variant of it for each distinct TLS setting.
+ * All share one connection pool and dispatcher.
+ */
+public final class HttpClients implements AutoCloseable {
+  private final OkHttpClient base;
+  private final Map<TlsSettings, OkHttpClient> byTls = new ConcurrentHashMap<>();
+
+  /**
+   * HTTP/1.1 only, so that parallel range requests use separate connections (each capped
+   * separately by CDNs and object stores) rather than streams of one HTTP/2 connection. The read
+   * timeout is the stall detector: a connection that delivers nothing for that long is retried.
+   */
+  public HttpClients(FetchOptions options, Duration connectTimeout, Duration stallTimeout, String userAgent) {
+    this.base = new OkHttpClient.Builder()
+        .protocols(List.of(Protocol.HTTP_1_1))
+        .connectionPool(new ConnectionPool(options.maxConnections() + 4, 5, TimeUnit.MINUTES))
+        .dispatcher(new Dispatcher())
+        .connectTimeout(connectTimeout)
+        .readTimeout(stallTimeout)
+        .writeTimeout(stallTimeout)
+        .retryOnConnectionFailure(true)
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .addNetworkInterceptor(chain -> chain.proceed(chain.request().newBuilder().header("User-Agent", userAgent)
+            .build()))
+        .build();
+  }
+
+  /** The client for hosts with these TLS settings. */
+  public OkHttpClient forTls(TlsSettings tls) {
+    if (tls.isSystemDefault()) {
+      return base;
+    }
+    return byTls.computeIfAbsent(tls, this::build);
+  }
+
+  public OkHttpClient base() {
+    return base;
+  }
+
+  private OkHttpClient build(TlsSettings tls) {
+    OkHttpClient.Builder b = base.newBuilder();
+    if (tls.skipVerify()) {
+      X509TrustManager trustAll = new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      };
+      try {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(clientKeyManagers(tls), new TrustManager[] {trustAll}, new SecureRandom());
+        return b.sslSocketFactory(context.getSocketFactory(), trustAll).hostnameVerifier((h, s) -> true).build();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("cannot set up TLS", e);
+      }
+    }
+    HandshakeCertificates.Builder certs = new HandshakeCertificates.Builder().addPlatformTrustedCertificates();
+    for (var ca : tls.caFiles()) {
+      for (X509Certificate c : readCertificates(ca)) {
+        certs.addTrustedCertificate(c);
+      }
+    }
+    tls.clientCertificate().ifPresent(cc -> certs.heldCertificate(heldCertificate(cc)));
+    HandshakeCertificates handshake = certs.build();
+    return b.sslSocketFactory(handshake.sslSocketFactory(), handshake.trustManager()).build();
+  }
+
+  private static javax.net.ssl.KeyManager[] clientKeyManagers(TlsSettings tls) {
+    return tls.clientCertificate()
+        .map(cc -> new HandshakeCertificates.Builder().heldCertificate(heldCertificate(cc)).build().keyManager())
+        .map(km -> new javax.net.ssl.KeyManager[] {km})
+        .orElse(null);
+  }
+
+  private static List<X509Certificate> readCertificates(java.nio.file.Path file) {
+    try {
+      String pem = Files.readString(file);
+      List<X509Certificate> out = new java.util.ArrayList<>();
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", java.util.regex.Pattern.DOTALL)
+          .matcher(pem);
+      while (m.find()) {
+        out.add(Certificates.decodeCertificatePem(m.group()));
+      }
+      if (out.isEmpty()) {
+        throw new RegistryException(RegistryException.Kind.INVALID_INPUT, "no PEM certificate in " + file);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new RegistryException(RegistryException.Kind.INVALID_INPUT, "cannot read CA file " + file + ": " + e);
+    }
+  }
+
+  private static HeldCertificate heldCertificate(TlsSettings.ClientCertificate cc) {
+    try {
+      String pem = Files.readString(cc.certificate());
+      if (!cc.key().equals(cc.certificate())) {
+        pem = pem + "\n" + Files.readString(cc.key());
+      }
+      return HeldCertificate.Companion.decode(pem);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+          "cannot use client certificate " + cc.certificate() + " (PEM certificate and PKCS#8 key expected): "
+              + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    base.dispatcher().executorService().shutdown();
+    base.connectionPool().evictAll();
+  }
+}
