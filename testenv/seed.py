@@ -9,6 +9,7 @@ Images (all pushed to <registry>/rpull/...):
   multi:v1      an OCI index, linux/amd64 (overlaybd, shares two layers with obd:v1) + linux/arm64
   big:v1        overlaybd format, 1056 MiB: one 576 MiB layer and three 160 MiB layers
   obd-lazy:v1   overlaybd format, 4 small layers, for lazy (no --download-blobs) pulls only
+  obd-redirect:v1  overlaybd format, 3 + 20 MiB, pulled only through the redirecting nginx front
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
 import argparse
@@ -181,6 +182,11 @@ def build_obd_lazy(store, images):
     return obd_image(store, [1 * MiB, 2 * MiB, 3 * MiB, 4 * MiB])
 
 
+def build_redirect(store, images):
+    # Pulled only through the redirecting nginx front, so its blobs are never already in containerd.
+    return obd_image(store, [3 * MiB, 20 * MiB])
+
+
 def build_oci(store, images):
     with tempfile.TemporaryDirectory() as work:
         base, base_diff = debootstrap_layer(store, work)
@@ -215,6 +221,7 @@ IMAGES = {
     "OCI": ("rpull/debian", "bookworm", build_oci),
     "INDEX": ("rpull/multi", "v1", build_index),
     "BIG": ("rpull/big", "v1", build_big),
+    "REDIRECT": ("rpull/obd-redirect", "v1", build_redirect),
 }
 
 
