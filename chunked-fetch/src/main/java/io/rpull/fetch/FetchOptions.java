@@ -12,9 +12,11 @@ import java.time.Duration;
  * @param maxAttempts tries per chunk before the blob fails; each retry resumes at the byte it stopped
  * @param retryBackoff first retry delay, doubled on each further try
  * @param maxBytesPerSecond download bandwidth limit across all connections; 0 for none
+ * @param hedgeAfter how long the reader waits for a chunk that holds up the blob (every later chunk
+ *     in the window is done) before asking for the same bytes on a second connection
  */
 public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections, int maxAttempts, Duration retryBackoff,
-    long maxBytesPerSecond) {
+    long maxBytesPerSecond, Duration hedgeAfter) {
   public static final int MIB = 1 << 20;
 
   public FetchOptions {
@@ -30,7 +32,7 @@ public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections,
   }
 
   public static FetchOptions defaults() {
-    return new FetchOptions(8 * MIB, 4, 16, 5, Duration.ofMillis(200), 0);
+    return new FetchOptions(8 * MIB, 4, 16, 5, Duration.ofMillis(200), 0, Duration.ofSeconds(3));
   }
 
   /** The chunks in flight or waiting, plus the one being read. */

@@ -8,6 +8,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import okhttp3.Response;
 
 /**
@@ -20,7 +22,7 @@ final class OrderedChunkStream extends InputStream {
   private final BlobLocation blob;
   private final int window;
   private final ExecutorService pool;
-  private final ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
+  private final ArrayDeque<Chunk> pending = new ArrayDeque<>();
   private long nextStart;
   private byte[] current = new byte[0];
   private int position;
@@ -33,7 +35,8 @@ final class OrderedChunkStream extends InputStream {
     this.blob = route.blob;
     this.window = window;
     this.pool = pool;
-    pending.add(pool.submit(() -> fetcher.downloadChunk(route, offset, firstEnd, firstResponse)));
+    pending.add(new Chunk(offset, firstEnd, pool.submit(() -> fetcher.downloadChunk(route, offset, firstEnd,
+        firstResponse))));
     this.nextStart = firstEnd;
     fill();
   }
@@ -43,7 +46,7 @@ final class OrderedChunkStream extends InputStream {
     while (pending.size() < window && nextStart < blob.size()) {
       long start = nextStart;
       long end = Math.min(blob.size(), start + chunk);
-      pending.add(pool.submit(() -> fetcher.downloadChunk(route, start, end, null)));
+      pending.add(new Chunk(start, end, pool.submit(() -> fetcher.downloadChunk(route, start, end, null))));
       nextStart = end;
     }
   }
@@ -85,13 +88,87 @@ final class OrderedChunkStream extends InputStream {
     return current;
   }
 
+  /** One chunk's download, and its hedge when it turned out to be the straggler. */
+  private static final class Chunk {
+    final long start;
+    final long end;
+    Future<byte[]> download;
+    Future<byte[]> hedge;
+    boolean hedged;
+
+    Chunk(long start, long end, Future<byte[]> download) {
+      this.start = start;
+      this.end = end;
+      this.download = download;
+    }
+
+    /** The copy that finished first, or null while both run. */
+    Future<byte[]> finished() {
+      if (download.isDone()) {
+        return download;
+      }
+      return hedge != null && hedge.isDone() ? hedge : null;
+    }
+
+    void cancel() {
+      download.cancel(true);
+      if (hedge != null) {
+        hedge.cancel(true);
+      }
+    }
+  }
+
+  /**
+   * Waits for the head chunk. If it is still running after {@code hedgeAfter} while every later
+   * chunk in the window has arrived, one slow connection is holding the blob back: the same
+   * bytes are requested once more on another connection and whichever copy arrives first is used.
+   */
+  private byte[] awaitHead(Chunk head) throws InterruptedException, ExecutionException {
+    long hedgeMillis = fetcher.options().hedgeAfter().toMillis();
+    while (true) {
+      Future<byte[]> winner = head.finished();
+      if (winner != null) {
+        try {
+          byte[] bytes = winner.get();
+          head.cancel();
+          return bytes;
+        } catch (ExecutionException e) {
+          Future<byte[]> other = winner == head.download ? head.hedge : head.download;
+          if (other == null) {
+            throw e;
+          }
+          head.download = other;
+          head.hedge = null;
+          continue;
+        }
+      }
+      try {
+        // Unhedged: wait for the original up to the hedge delay; hedged: poll both copies.
+        head.download.get(head.hedge == null ? hedgeMillis : 20, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (!head.hedged && laterChunksDone()) {
+          head.hedged = true;
+          head.hedge = pool.submit(() -> fetcher.downloadChunk(route, head.start, head.end, null));
+        }
+      } catch (ExecutionException e) {
+        if (head.hedge == null) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private boolean laterChunksDone() {
+    return !pending.isEmpty() && pending.stream().allMatch(c -> c.download.isDone());
+  }
+
   private boolean advance() throws IOException {
-    Future<byte[]> head = pending.poll();
+    Chunk head = pending.poll();
     if (head == null) {
       return false;
     }
     try {
-      current = head.get();
+      current = awaitHead(head);
       position = 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -116,7 +193,7 @@ final class OrderedChunkStream extends InputStream {
   public void close() {
     if (!closed) {
       closed = true;
-      pending.forEach(f -> f.cancel(true));
+      pending.forEach(Chunk::cancel);
       pending.clear();
     }
   }

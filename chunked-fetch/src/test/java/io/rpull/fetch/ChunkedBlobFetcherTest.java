@@ -46,7 +46,7 @@ class ChunkedBlobFetcherTest {
   }
 
   private static FetchOptions options() {
-    return new FetchOptions(CHUNK, 4, 8, 3, Duration.ofMillis(1), 0);
+    return new FetchOptions(CHUNK, 4, 8, 3, Duration.ofMillis(1), 0, Duration.ofMillis(300));
   }
 
   private BlobLocation location() {
@@ -87,6 +87,12 @@ class ChunkedBlobFetcherTest {
     long start = 3L * CHUNK;
     dispatcher.override = r -> r[0] == start && dropped.compareAndSet(false, true)
         ? dispatcher.truncated(r[0], r[1], 1000) : null;
+    // No hedging here: the broken connection itself must be noticed (1 s stall timeout) and resumed.
+    fetcher.close();
+    clients.close();
+    clients = new HttpClients(options(), Duration.ofSeconds(5), Duration.ofSeconds(1), "rpull-test");
+    fetcher = new ChunkedBlobFetcher(new RegistryTransport(clients, RegistryAuth.ANONYMOUS),
+        new FetchOptions(CHUNK, 4, 8, 3, Duration.ofMillis(1), 0, Duration.ofMinutes(1)), ByteCounter.NONE);
     assertArrayEquals(blob, readAll(0));
     assertTrue(dropped.get());
     assertTrue(dispatcher.ranges.stream().anyMatch(r -> r.startsWith("bytes=" + (start + 1000) + "-")),
@@ -100,6 +106,20 @@ class ChunkedBlobFetcherTest {
         ? new MockResponse.Builder().code(503).addHeader("Retry-After", "0").build() : null;
     assertArrayEquals(blob, readAll(0));
     assertTrue(refused.get());
+  }
+
+  @Test
+  void slowConnection_holdingUpTheBlob_isHedgedOnAnotherConnection() throws IOException {
+    AtomicBoolean throttled = new AtomicBoolean();
+    // The first answer for chunk 0 trickles (64 KiB at 1 KiB per 100 ms, over 6 s); nothing else is slow.
+    dispatcher.override = r -> r[0] == 0 && throttled.compareAndSet(false, true)
+        ? new MockResponse.Builder(dispatcher.partial(r[0], r[1])).throttleBody(1024, 100,
+            java.util.concurrent.TimeUnit.MILLISECONDS).build()
+        : null;
+    assertArrayEquals(blob, readAll(0));
+    assertTrue(throttled.get());
+    assertEquals(2, dispatcher.ranges.stream().filter(r -> r.equals("bytes=0-" + (CHUNK - 1))).count(),
+        "chunk 0 was asked for twice: " + dispatcher.ranges);
   }
 
   @Test

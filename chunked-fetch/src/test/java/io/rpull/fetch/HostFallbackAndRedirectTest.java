@@ -57,7 +57,7 @@ class HostFallbackAndRedirectTest {
     storage.start();
     clients = new HttpClients(FetchOptions.defaults(), Duration.ofSeconds(5), Duration.ofSeconds(5), "rpull-test");
     fetcher = new ChunkedBlobFetcher(new RegistryTransport(clients, RegistryAuth.ANONYMOUS),
-        new FetchOptions(CHUNK, 2, 4, 3, Duration.ofMillis(1), 0), ByteCounter.NONE);
+        new FetchOptions(CHUNK, 2, 4, 3, Duration.ofMillis(1), 0, Duration.ofSeconds(3)), ByteCounter.NONE);
   }
 
   @AfterEach
@@ -100,7 +100,7 @@ class HostFallbackAndRedirectTest {
   @Test
   void bandwidthLimit_stillDeliversEveryByteInOrder() throws Exception {
     try (ChunkedBlobFetcher limited = new ChunkedBlobFetcher(new RegistryTransport(clients, RegistryAuth.ANONYMOUS),
-        new FetchOptions(CHUNK, 2, 4, 3, Duration.ofMillis(1), 64L << 20), ByteCounter.NONE);
+        new FetchOptions(CHUNK, 2, 4, 3, Duration.ofMillis(1), 64L << 20, Duration.ofSeconds(3)), ByteCounter.NONE);
         InputStream in = limited.open(new BlobLocation(List.of(TestHosts.plain(registry)), "repo",
             Digest.sha256Of(blob), blob.length), 0)) {
       assertArrayEquals(blob, in.readAllBytes());

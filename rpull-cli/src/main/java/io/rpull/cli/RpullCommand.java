@@ -151,7 +151,8 @@ final class RpullCommand implements Callable<Integer> {
     Map<String, String> imageLabels = parseLabels();
     Platform target = platform == null ? Platform.host() : Platform.parse(platform);
     FetchOptions fetchOptions = new FetchOptions(chunkSize, chunksPerBlob, maxConnections,
-        FetchOptions.defaults().maxAttempts(), FetchOptions.defaults().retryBackoff(), maxBandwidth);
+        FetchOptions.defaults().maxAttempts(), FetchOptions.defaults().retryBackoff(), maxBandwidth,
+        FetchOptions.defaults().hedgeAfter());
     List<ImageReference> parsed = new ArrayList<>();
     for (String ref : wanted) {
       parsed.add(ImageReference.parse(ref));
