@@ -36,6 +36,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
   private final ByteCounter counter;
   private final ExecutorService connections;
   private final RateLimiter bandwidth;
+  private final BufferPool buffers;
 
   public ChunkedBlobFetcher(RegistryTransport transport, FetchOptions options, ByteCounter counter) {
     this.transport = Objects.requireNonNull(transport, "transport");
@@ -43,6 +44,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     this.counter = Objects.requireNonNull(counter, "counter");
     this.connections = Executors.newFixedThreadPool(options.maxConnections(), daemonThreads("rpull-chunk-"));
     this.bandwidth = options.maxBytesPerSecond() > 0 ? RateLimiter.create(options.maxBytesPerSecond()) : null;
+    this.buffers = new BufferPool(options.chunkSize(), options.maxConnections() + 2 * options.chunksPerBlob());
   }
 
   @Override
@@ -86,15 +88,36 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     }
   }
 
-  /** Downloads [start, end) of {@code blob} into memory, resuming after failures. */
-  byte[] downloadChunk(BlobRoute route, long start, long end, Response initial) throws IOException {
+  /** A downloaded chunk: the first {@code length} bytes of a pooled array. */
+  record Filled(byte[] array, int length) {}
+
+  BufferPool buffers() {
+    return buffers;
+  }
+
+  /** Downloads [start, end) of {@code blob} into a pooled buffer, resuming after failures. */
+  Filled downloadChunk(BlobRoute route, long start, long end, Response initial) throws IOException {
     BlobLocation blob = route.blob;
     int readSize = bandwidth == null ? Integer.MAX_VALUE : LIMITED_READ;
-    byte[] buffer = new byte[Math.toIntExact(end - start)];
+    int length = Math.toIntExact(end - start);
+    byte[] buffer = buffers.take();
+    try {
+      fill(route, start, buffer, length, initial, readSize);
+      return new Filled(buffer, length);
+    } catch (IOException | RuntimeException e) {
+      buffers.give(buffer);
+      throw e;
+    }
+  }
+
+  private void fill(BlobRoute route, long start, byte[] buffer, int length, Response initial, int readSize)
+      throws IOException {
+    BlobLocation blob = route.blob;
+    long end = start + length;
     int filled = 0;
     int failures = 0;
     Response response = initial;
-    while (filled < buffer.length) {
+    while (filled < length) {
       try {
         if (response == null) {
           response = openRange(route, start + filled, end);
@@ -106,14 +129,14 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         }
         try (Response r = response; InputStream in = r.body().byteStream()) {
           int n;
-          while (filled < buffer.length && (n = in.read(buffer, filled, Math.min(readSize, buffer.length - filled))) > 0) {
+          while (filled < length && (n = in.read(buffer, filled, Math.min(readSize, length - filled))) > 0) {
             filled += n;
             received(blob, n);
           }
         } finally {
           response = null;
         }
-        if (filled < buffer.length) {
+        if (filled < length) {
           throw new EOFException("connection closed at byte " + (start + filled) + " of " + blob.digest());
         }
       } catch (InterruptedIOException e) {
@@ -125,7 +148,6 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         failures = backOff(blob, failures, e);
       }
     }
-    return buffer;
   }
 
   private int backOff(BlobLocation blob, int failures, IOException cause) throws IOException {

@@ -32,7 +32,7 @@ public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections,
   }
 
   public static FetchOptions defaults() {
-    return new FetchOptions(8 * MIB, 4, 16, 5, Duration.ofMillis(200), 0, Duration.ofSeconds(3));
+    return new FetchOptions(4 * MIB, 6, 16, 5, Duration.ofMillis(200), 0, Duration.ofSeconds(3));
   }
 
   /** The chunks in flight or waiting, plus the one being read. */

@@ -24,7 +24,8 @@ final class OrderedChunkStream extends InputStream {
   private final ExecutorService pool;
   private final ArrayDeque<Chunk> pending = new ArrayDeque<>();
   private long nextStart;
-  private byte[] current = new byte[0];
+  private static final ChunkedBlobFetcher.Filled EMPTY = new ChunkedBlobFetcher.Filled(new byte[0], 0);
+  private ChunkedBlobFetcher.Filled current = EMPTY;
   private int position;
   private boolean closed;
 
@@ -65,45 +66,31 @@ final class OrderedChunkStream extends InputStream {
     if (len == 0) {
       return 0;
     }
-    if (position == current.length && !advance()) {
+    if (position == current.length() && !advance()) {
       return -1;
     }
-    int n = Math.min(len, current.length - position);
-    System.arraycopy(current, position, b, off, n);
+    int n = Math.min(len, current.length() - position);
+    System.arraycopy(current.array(), position, b, off, n);
     position += n;
     return n;
-  }
-
-  /** Hands out the next whole chunk without copying; null at the end. Used by bulk consumers. */
-  byte[] nextChunk() throws IOException {
-    if (position < current.length) {
-      byte[] rest = position == 0 ? current : java.util.Arrays.copyOfRange(current, position, current.length);
-      position = current.length;
-      return rest;
-    }
-    if (!advance()) {
-      return null;
-    }
-    position = current.length;
-    return current;
   }
 
   /** One chunk's download, and its hedge when it turned out to be the straggler. */
   private static final class Chunk {
     final long start;
     final long end;
-    Future<byte[]> download;
-    Future<byte[]> hedge;
+    Future<ChunkedBlobFetcher.Filled> download;
+    Future<ChunkedBlobFetcher.Filled> hedge;
     boolean hedged;
 
-    Chunk(long start, long end, Future<byte[]> download) {
+    Chunk(long start, long end, Future<ChunkedBlobFetcher.Filled> download) {
       this.start = start;
       this.end = end;
       this.download = download;
     }
 
     /** The copy that finished first, or null while both run. */
-    Future<byte[]> finished() {
+    Future<ChunkedBlobFetcher.Filled> finished() {
       if (download.isDone()) {
         return download;
       }
@@ -123,17 +110,17 @@ final class OrderedChunkStream extends InputStream {
    * chunk in the window has arrived, one slow connection is holding the blob back: the same
    * bytes are requested once more on another connection and whichever copy arrives first is used.
    */
-  private byte[] awaitHead(Chunk head) throws InterruptedException, ExecutionException {
+  private ChunkedBlobFetcher.Filled awaitHead(Chunk head) throws InterruptedException, ExecutionException {
     long hedgeMillis = fetcher.options().hedgeAfter().toMillis();
     while (true) {
-      Future<byte[]> winner = head.finished();
+      Future<ChunkedBlobFetcher.Filled> winner = head.finished();
       if (winner != null) {
         try {
-          byte[] bytes = winner.get();
+          ChunkedBlobFetcher.Filled bytes = winner.get();
           head.cancel();
           return bytes;
         } catch (ExecutionException e) {
-          Future<byte[]> other = winner == head.download ? head.hedge : head.download;
+          Future<ChunkedBlobFetcher.Filled> other = winner == head.download ? head.hedge : head.download;
           if (other == null) {
             throw e;
           }
@@ -168,6 +155,8 @@ final class OrderedChunkStream extends InputStream {
       return false;
     }
     try {
+      fetcher.buffers().give(current.array());
+      current = EMPTY;
       current = awaitHead(head);
       position = 0;
     } catch (InterruptedException e) {
@@ -195,6 +184,8 @@ final class OrderedChunkStream extends InputStream {
       closed = true;
       pending.forEach(Chunk::cancel);
       pending.clear();
+      fetcher.buffers().give(current.array());
+      current = EMPTY;
     }
   }
 }

@@ -127,24 +127,27 @@ public final class BlobIngester {
   private long copy(BlobRef blob, BlobSource source, long offset, WriteStream stream)
       throws IOException, InterruptedException {
     long position = offset;
+    // One buffer for the whole blob: gRPC serialises a message into its own buffers during
+    // onNext, so the array is free again as soon as send() returns.
+    byte[] buffer = new byte[(int) Math.min(messageBytes, Math.max(1, blob.size() - offset))];
     try (InputStream in = source.open(offset)) {
       while (position < blob.size()) {
-        int want = (int) Math.min(messageBytes, blob.size() - position);
-        byte[] data = in.readNBytes(want);
-        if (data.length < want) {
-          throw new EOFException("blob " + blob.digest() + " ended at byte " + (position + data.length)
+        int want = (int) Math.min(buffer.length, blob.size() - position);
+        int got = in.readNBytes(buffer, 0, want);
+        if (got < want) {
+          throw new EOFException("blob " + blob.digest() + " ended at byte " + (position + got)
               + " of " + blob.size());
         }
         WriteContentRequest.Builder write = WriteContentRequest.newBuilder()
             .setAction(WriteAction.WRITE)
             .setOffset(position)
-            .setData(UnsafeByteOperations.unsafeWrap(data));
+            .setData(UnsafeByteOperations.unsafeWrap(buffer, 0, got));
         if (position == offset) {
           write.setRef(blob.ingestRef());
         }
         stream.send(write.build());
         stream.drainAcknowledgements();
-        position += data.length;
+        position += got;
       }
     }
     return position - offset;

@@ -129,15 +129,15 @@ final class RpullCommand implements Callable<Integer> {
       description = "Platform to pull from a multi-platform image. Default: this machine's.")
   String platform;
 
-  @Option(names = "--concurrency", defaultValue = "4",
+  @Option(names = "--concurrency", defaultValue = "3",
       description = "Layer blobs downloaded at the same time. Default: ${DEFAULT-VALUE}")
   int concurrency;
 
-  @Option(names = "--chunk-size", converter = ByteSize.class, defaultValue = "8MiB",
+  @Option(names = "--chunk-size", converter = ByteSize.class, defaultValue = "4MiB",
       description = "Bytes per HTTP range request. Default: ${DEFAULT-VALUE}")
   int chunkSize;
 
-  @Option(names = "--chunks-per-blob", defaultValue = "4",
+  @Option(names = "--chunks-per-blob", defaultValue = "6",
       description = "Range requests of one blob in flight at once. Default: ${DEFAULT-VALUE}")
   int chunksPerBlob;
 
@@ -159,6 +159,7 @@ final class RpullCommand implements Callable<Integer> {
     }
     PullSettings settings = new PullSettings(snapshotter, downloadBlobs, target, imageLabels, concurrency,
         Math.min(chunkSize, 4 << 20));
+    checkMemory(fetchOptions, settings);
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
     HostsDirectory hosts = new HostsDirectory(Optional.ofNullable(hostsDir), plainHttp, flagTls());
     PrintWriter out = spec.commandLine().getOut();
@@ -182,6 +183,21 @@ final class RpullCommand implements Callable<Integer> {
     out.println("done");
     out.flush();
     return ExitCode.OK.code;
+  }
+
+  /**
+   * Chunk buffers are bounded by blobs at once x (chunks per blob + 1) x chunk size, plus one
+   * message buffer per blob. Refuse settings that cannot fit the heap rather than fail mid-pull.
+   */
+  private void checkMemory(FetchOptions fetch, PullSettings settings) {
+    long bound = settings.blobsAtOnce() * (fetch.memoryBoundPerBlob() + settings.messageBytes());
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bound > heap * 7 / 10) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), String.format(
+          "--concurrency %d x (--chunks-per-blob %d + 1) x --chunk-size %d needs %d MiB of buffers, more than the"
+              + " heap allows (%d MiB); lower them or raise the heap with RPULL_JAVA_OPTS=-Xmx...",
+          settings.blobsAtOnce(), fetch.chunksPerBlob(), fetch.chunkSize(), bound >> 20, heap >> 20));
+    }
   }
 
   private TlsSettings flagTls() {
