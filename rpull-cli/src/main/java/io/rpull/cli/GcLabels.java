@@ -36,6 +36,26 @@ final class GcLabels {
     return labels;
   }
 
+  /**
+   * Adds this pull's repository to a blob's distribution-source label, keeping the repositories
+   * other pulls recorded: a sorted, de-duplicated, comma-joined list, as containerd's client
+   * writes it (left unchanged if it would exceed containerd's 4096-byte label limit).
+   */
+  static Map<String, String> mergeSource(Map<String, String> ours, Map<String, String> existing) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    ours.forEach((key, repo) -> {
+      java.util.TreeSet<String> repos = new java.util.TreeSet<>();
+      String old = existing.getOrDefault(key, "");
+      if (!old.isEmpty()) {
+        repos.addAll(java.util.Arrays.asList(old.split(",")));
+      }
+      repos.add(repo);
+      String value = String.join(",", repos);
+      merged.put(key, key.length() + value.length() <= 4096 ? value : old.isEmpty() ? repo : old);
+    });
+    return merged;
+  }
+
   /** {@code containerd.io/distribution.source.<host without port>=<repository>}. */
   static Map<String, String> distributionSource(ImageReference ref) {
     String host = ref.registry();

@@ -36,6 +36,8 @@ import java.util.Optional;
  * snapshots (pipelined), then labels, and the image record last; all under one expiring lease.
  */
 final class ImagePuller {
+  static final String CRI_NAMESPACE = "k8s.io";
+  static final String CRI_MANAGED = "io.cri-containerd.image";
   private final RegistryClient registry;
   private final BlobFetcher fetcher;
   private final ContainerdSession session;
@@ -79,7 +81,8 @@ final class ImagePuller {
       written += r.bytesWritten();
       present += r.alreadyPresent() ? doc.blob().size() : 0;
       Map<String, String> labels = new LinkedHashMap<>(doc.labels());
-      labels.putAll(source);
+      labels.putAll(GcLabels.mergeSource(source, content.info(doc.blob().digest()).map(i -> i.getLabelsMap())
+          .orElse(Map.of())));
       content.setLabels(doc.blob().digest(), labels);
     }
 
@@ -98,7 +101,8 @@ final class ImagePuller {
       for (Map.Entry<BlobRef, IngestResult> done : downloads.awaitAll().entrySet()) {
         written += done.getValue().bytesWritten();
         present += done.getValue().alreadyPresent() ? done.getKey().size() : 0;
-        content.setLabels(done.getKey().digest(), source);
+        content.setLabels(done.getKey().digest(), GcLabels.mergeSource(source,
+            content.info(done.getKey().digest()).map(i -> i.getLabelsMap()).orElse(Map.of())));
       }
     }
     for (Unpacker.LayerResult r : unpacked.layers()) {
@@ -111,11 +115,22 @@ final class ImagePuller {
           Map.of(GcLabels.SNAPSHOT_PREFIX + settings.snapshotter(), unpacked.topChainId()));
     }
 
-    new ImageStore(leased).put(name, io.rpull.containerd.api.types.Descriptor.newBuilder()
+    io.rpull.containerd.api.types.Descriptor target = io.rpull.containerd.api.types.Descriptor.newBuilder()
         .setMediaType(docs.top().mediaType())
         .setDigest(docs.top().digest().toString())
         .setSize(docs.top().size())
-        .build(), settings.imageLabels());
+        .build();
+    ImageStore images = new ImageStore(leased);
+    if (CRI_NAMESPACE.equals(session.namespace())) {
+      // What CRI records after its own pull, so that kubelet sees the image as present.
+      Map<String, String> labels = new LinkedHashMap<>(settings.imageLabels());
+      labels.put(CRI_MANAGED, "managed");
+      images.put(ref.registry() + "/" + ref.repository() + "@" + docs.top().digest(), target, labels);
+      images.put(docs.manifest().config().digest().toString(), target, labels);
+      images.put(name, target, labels);
+    } else {
+      images.put(name, target, settings.imageLabels());
+    }
     leases.delete(leaseId);
     return new PullResult(name, docs.top().digest().toString(), written, present,
         count(unpacked, Unpacker.Outcome.PLACED), count(unpacked, Unpacker.Outcome.APPLIED),

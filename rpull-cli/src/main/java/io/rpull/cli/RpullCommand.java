@@ -163,6 +163,18 @@ final class RpullCommand implements Callable<Integer> {
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
     HostsDirectory hosts = new HostsDirectory(Optional.ofNullable(hostsDir), plainHttp, flagTls());
     PrintWriter out = spec.commandLine().getOut();
+    if (timeout.isZero()) {
+      pullAll(parsed, wanted, fetchOptions, settings, connect, hosts);
+    } else {
+      withDeadline(() -> pullAll(parsed, wanted, fetchOptions, settings, connect, hosts));
+    }
+    out.println("done");
+    out.flush();
+    return ExitCode.OK.code;
+  }
+
+  private Void pullAll(List<ImageReference> parsed, List<String> wanted, FetchOptions fetchOptions,
+      PullSettings settings, Duration connect, HostsDirectory hosts) throws Exception {
     try (HttpClients http = new HttpClients(fetchOptions, connect, Duration.ofSeconds(60),
             "rpull/" + new VersionProvider().version());
         ContainerdConnection containerd = ContainerdConnection.connect(Path.of(address), connect)) {
@@ -180,9 +192,28 @@ final class RpullCommand implements Callable<Integer> {
         }
       }
     }
-    out.println("done");
-    out.flush();
-    return ExitCode.OK.code;
+    return null;
+  }
+
+  /** --timeout: the whole command, as ctr's context deadline. */
+  private void withDeadline(Callable<Void> pull) throws Exception {
+    java.util.concurrent.ExecutorService runner = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "rpull-main");
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.Future<Void> result = runner.submit(pull);
+    try {
+      result.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      result.cancel(true);
+      throw new io.rpull.fetch.RegistryException(io.rpull.fetch.RegistryException.Kind.NETWORK,
+          "context deadline exceeded: the pull did not finish within --timeout " + timeout.toSeconds() + "s");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    } finally {
+      runner.shutdownNow();
+    }
   }
 
   /**

@@ -25,6 +25,14 @@ class GcLabelsTest {
   }
 
   @Test
+  void distributionSource_mergesWithWhatOtherPullsRecorded() {
+    String key = "containerd.io/distribution.source.r";
+    assertEquals(Map.of(key, "a/x,b/y,c/z"), GcLabels.mergeSource(Map.of(key, "b/y"), Map.of(key, "c/z,a/x")));
+    assertEquals(Map.of(key, "b/y"), GcLabels.mergeSource(Map.of(key, "b/y"), Map.of()));
+    assertEquals(Map.of(key, "b/y"), GcLabels.mergeSource(Map.of(key, "b/y"), Map.of(key, "b/y")));
+  }
+
+  @Test
   void distributionSource_usesTheHostWithoutPort() {
     assertEquals(Map.of("containerd.io/distribution.source.127.0.0.1", "rpull/obd"),
         GcLabels.distributionSource(ImageReference.parse("127.0.0.1:5000/rpull/obd:v1")));
