@@ -10,6 +10,8 @@ Images (all pushed to <registry>/rpull/...):
   big:v1        overlaybd format, 1056 MiB: one 576 MiB layer and three 160 MiB layers
   obd-lazy:v1   overlaybd format, 4 small layers, for lazy (no --download-blobs) pulls only
   obd-redirect:v1  overlaybd format, 3 + 20 MiB, pulled only through the redirecting nginx front
+  shared-a:v1, shared-b:v1  overlaybd, sharing two layers, for the concurrent-pull tests
+  obd-kill:v1   overlaybd, 256 + 2 MiB, for the kill-and-rerun test
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
 import argparse
@@ -187,6 +189,21 @@ def build_redirect(store, images):
     return obd_image(store, [3 * MiB, 20 * MiB])
 
 
+def build_shared_a(store, images):
+    # SHARED_A and SHARED_B share their two bottom layers; only the concurrency tests pull them.
+    return obd_image(store, [6 * MiB, 10 * MiB, 14 * MiB])
+
+
+def build_shared_b(store, images):
+    shared = read_json(store, images["SHARED_A"][2])["layers"][:2]
+    return obd_image(store, [9 * MiB], shared=shared)
+
+
+def build_kill(store, images):
+    # Pulled only by the kill-and-rerun test, through the per-connection-capped front.
+    return obd_image(store, [256 * MiB, 2 * MiB])
+
+
 def build_oci(store, images):
     with tempfile.TemporaryDirectory() as work:
         base, base_diff = debootstrap_layer(store, work)
@@ -222,6 +239,9 @@ IMAGES = {
     "INDEX": ("rpull/multi", "v1", build_index),
     "BIG": ("rpull/big", "v1", build_big),
     "REDIRECT": ("rpull/obd-redirect", "v1", build_redirect),
+    "SHARED_A": ("rpull/shared-a", "v1", build_shared_a),
+    "SHARED_B": ("rpull/shared-b", "v1", build_shared_b),
+    "KILL": ("rpull/obd-kill", "v1", build_kill),
 }
 
 

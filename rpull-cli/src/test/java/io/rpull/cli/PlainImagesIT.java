@@ -30,6 +30,8 @@ class PlainImagesIT {
     assertEquals(3, snapshots.size(), snapshots.toString());
     assertEquals(OverlaybdPullIT.snapshotTable(theirs), snapshots);
     assertEquals(OverlaybdPullIT.contentDigests(theirs), OverlaybdPullIT.contentDigests(ours));
+    assertEquals(OverlaybdPullIT.snapshotLabels(theirs), OverlaybdPullIT.snapshotLabels(ours));
+    assertEquals(OverlaybdPullIT.contentLabels(theirs), OverlaybdPullIT.contentLabels(ours));
   }
 
   @Test

@@ -68,6 +68,52 @@ final class TestEnv {
     return run(command, Map.of());
   }
 
+  /** Starts {@code bin/rpull} without waiting for it; its output is discarded. */
+  static Process startRpull(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(projectRoot().resolve("bin/rpull").toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  /** Bytes each blob digest was served with (200/206 answers) in a registry or nginx access log. */
+  static Map<String, Long> blobBytesServed(Path log, long skipLines) throws IOException {
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+        "\"GET /v2/[^ ]+/blobs/(sha256:[a-f0-9]{64})[^\"]*\" (200|206) (\\d+)");
+    Map<String, Long> served = new java.util.TreeMap<>();
+    try (var lines = Files.lines(log)) {
+      lines.skip(skipLines).forEach(l -> {
+        java.util.regex.Matcher m = line.matcher(l);
+        if (m.find()) {
+          served.merge(m.group(1), Long.parseLong(m.group(3)), Long::sum);
+        }
+      });
+    }
+    return served;
+  }
+
+  static long lineCount(Path log) throws IOException {
+    if (!Files.exists(log)) {
+      return 0;
+    }
+    try (var lines = Files.lines(log)) {
+      return lines.count();
+    }
+  }
+
+  /** The layer descriptors (digest to size) of an image's manifest, read from the plain registry. */
+  static Map<String, Long> layerSizes(String repository, String tag) throws Exception {
+    var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://" + get("RPULL_REGISTRY") + "/v2/" + repository + "/manifests/" + tag))
+        .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    var manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+    Map<String, Long> sizes = new java.util.TreeMap<>();
+    manifest.path("layers").forEach(l -> sizes.put(l.path("digest").asText(), l.path("size").asLong()));
+    return sizes;
+  }
+
   /** Runs the reference ctr (accelerated-container-image's, with rpull) against the test containerd. */
   static Run ctr(String namespace, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(get("RPULL_CTR"), "-a", containerd(), "-n", namespace));
