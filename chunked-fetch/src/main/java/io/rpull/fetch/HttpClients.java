@@ -34,7 +34,13 @@ public final class HttpClients implements AutoCloseable {
    * timeout is the stall detector: a connection that delivers nothing for that long is retried.
    */
   public HttpClients(FetchOptions options, Duration connectTimeout, Duration stallTimeout, String userAgent) {
-    this.base = new OkHttpClient.Builder()
+    this(options, connectTimeout, stallTimeout, userAgent, null);
+  }
+
+  /** @param observer a network interceptor that sees every request as sent (for --http-dump), or null */
+  public HttpClients(FetchOptions options, Duration connectTimeout, Duration stallTimeout, String userAgent,
+      okhttp3.Interceptor observer) {
+    OkHttpClient.Builder builder = new OkHttpClient.Builder()
         .protocols(List.of(Protocol.HTTP_1_1))
         .connectionPool(new ConnectionPool(options.maxConnections() + 4, 5, TimeUnit.MINUTES))
         .dispatcher(new Dispatcher())
@@ -45,8 +51,11 @@ public final class HttpClients implements AutoCloseable {
         .followRedirects(false)
         .followSslRedirects(false)
         .addNetworkInterceptor(chain -> chain.proceed(chain.request().newBuilder().header("User-Agent", userAgent)
-            .build()))
-        .build();
+            .build()));
+    if (observer != null) {
+      builder.addNetworkInterceptor(observer);
+    }
+    this.base = builder.build();
   }
 
   /** The client for hosts with these TLS settings. */

@@ -43,15 +43,17 @@ final class ImagePuller {
   private final ContainerdSession session;
   private final PullSettings settings;
   private final Clock clock;
+  private final PullProgress progress;
   private final DocumentParser parser = new DocumentParser();
 
   ImagePuller(RegistryClient registry, BlobFetcher fetcher, ContainerdSession session, PullSettings settings,
-      Clock clock) {
+      Clock clock, PullProgress progress) {
     this.registry = registry;
     this.fetcher = fetcher;
     this.session = session;
     this.settings = settings;
     this.clock = clock;
+    this.progress = progress;
   }
 
   /** The documents that describe one platform's image. */
@@ -77,7 +79,9 @@ final class ImagePuller {
         GcLabels.forManifest(docs.manifest())));
     documents.add(new DocumentWrite("config", docs.manifest().config(), docs.configBytes(), Map.of()));
     for (DocumentWrite doc : documents) {
+      progress.queued(doc.kind(), doc.blob().digest(), doc.blob().size());
       IngestResult r = ingester.ingest(doc.blob(), offset -> slice(doc.content(), offset));
+      progress.finished(doc.blob().digest(), r.alreadyPresent());
       written += r.bytesWritten();
       present += r.alreadyPresent() ? doc.blob().size() : 0;
       Map<String, String> labels = new LinkedHashMap<>(doc.labels());
@@ -89,7 +93,7 @@ final class ImagePuller {
     List<Layer> layers = layersOf(docs);
     Unpacker.Result unpacked;
     try (LayerDownloads downloads = new LayerDownloads(fetcher, ingester, registry.hosts(), ref.repository(),
-        settings.blobsAtOnce())) {
+        settings.blobsAtOnce(), progress)) {
       for (Layer layer : layers) {
         if (settings.downloadBlobs() || !layer.isOverlaybd()) {
           downloads.start(layer);

@@ -32,8 +32,11 @@ final class LayerDownloads implements AutoCloseable {
   private final ExecutorService workers;
   private final Map<BlobRef, CompletableFuture<IngestResult>> started = new java.util.concurrent.ConcurrentHashMap<>();
 
+  private final PullProgress progress;
+
   LayerDownloads(BlobFetcher fetcher, BlobIngester ingester, List<RegistryHost> hosts, String repository,
-      int blobsAtOnce) {
+      int blobsAtOnce, PullProgress progress) {
+    this.progress = progress;
     this.fetcher = fetcher;
     this.ingester = ingester;
     this.hosts = hosts;
@@ -47,11 +50,14 @@ final class LayerDownloads implements AutoCloseable {
 
   /** Starts (once) the download of {@code layer}'s blob into containerd. */
   CompletableFuture<IngestResult> start(Layer layer) {
+    progress.queued("layer", layer.blob().digest(), layer.blob().size());
     BlobRef blob = layer.blob();
     return started.computeIfAbsent(blob, b -> CompletableFuture.supplyAsync(() -> {
       BlobLocation location = new BlobLocation(hosts, repository, Digest.parse(blob.digest()), blob.size());
       try {
-        return ingester.ingest(blob, offset -> fetcher.open(location, offset));
+        IngestResult result = ingester.ingest(blob, offset -> fetcher.open(location, offset));
+        progress.finished(blob.digest(), result.alreadyPresent());
+        return result;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

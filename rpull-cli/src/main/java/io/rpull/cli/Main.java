@@ -42,7 +42,7 @@ public final class Main {
     return cli.execute(args);
   }
 
-  private static String messageOf(Throwable t) {
+  static String messageOf(Throwable t) {
     if (t instanceof RegistryException || t instanceof ContainerdException || t.getMessage() != null) {
       return String.valueOf(t.getMessage()).replaceAll("\\p{Cntrl}", " ");
     }

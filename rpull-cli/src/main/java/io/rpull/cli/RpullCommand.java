@@ -60,9 +60,28 @@ final class RpullCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "<ref>", arity = "1..*",
-      description = "Image reference, e.g. registry.example.com/library/redis:7 (a registry host is required).")
+  @Parameters(paramLabel = "<ref>", arity = "0..*",
+      description = "Image reference, e.g. registry.example.com/library/redis:7 (a registry host is required)."
+          + " Several references pull several images in one process.")
   List<String> refs = new ArrayList<>();
+
+  @Option(names = "--from-file", paramLabel = "file",
+      description = "Read references from a file, one per line ('-' for standard input); # starts a comment.")
+  String fromFile;
+
+  @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "text|json",
+      description = "text: ctr's progress and 'done'; json: one JSON object per line (progress events and a"
+          + " final result per image). Default: ${DEFAULT-VALUE}")
+  String output;
+
+  @Option(names = "--http-dump", description = "Dump HTTP requests and responses to stderr (credentials redacted).")
+  boolean httpDump;
+
+  @Option(names = "--http-trace", description = "Print HTTP request timings to stderr.")
+  boolean httpTrace;
+
+  @Option(names = "--completion", paramLabel = "bash", hidden = true, description = "Print a bash completion script.")
+  String completion;
 
   @Option(names = {"-a", "--address"}, defaultValue = "${env:CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}",
       description = "Address for containerd's GRPC server (env CONTAINERD_ADDRESS). Default: ${DEFAULT-VALUE}")
@@ -147,7 +166,19 @@ final class RpullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String> wanted = refs.size() > 1 && refs.get(0).equals("rpull") ? refs.subList(1, refs.size()) : refs;
+    PrintWriter out = spec.commandLine().getOut();
+    if (completion != null) {
+      out.print(picocli.AutoComplete.bash("rpull", spec.commandLine()));
+      out.flush();
+      return ExitCode.OK.code;
+    }
+    List<String> wanted = references();
+    boolean json = switch (output) {
+      case "json" -> true;
+      case "text" -> false;
+      default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "invalid --output \"" + output + "\": use text or json");
+    };
     Map<String, String> imageLabels = parseLabels();
     Platform target = platform == null ? Platform.host() : Platform.parse(platform);
     FetchOptions fetchOptions = new FetchOptions(chunkSize, chunksPerBlob, maxConnections,
@@ -162,33 +193,72 @@ final class RpullCommand implements Callable<Integer> {
     checkMemory(fetchOptions, settings);
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
     HostsDirectory hosts = new HostsDirectory(Optional.ofNullable(hostsDir), plainHttp, flagTls());
-    PrintWriter out = spec.commandLine().getOut();
-    if (timeout.isZero()) {
-      pullAll(parsed, wanted, fetchOptions, settings, connect, hosts);
-    } else {
-      withDeadline(() -> pullAll(parsed, wanted, fetchOptions, settings, connect, hosts));
+    PullProgress progress = new PullProgress();
+    ProgressDisplay.Mode mode = json ? ProgressDisplay.Mode.JSON
+        : debug ? ProgressDisplay.Mode.NONE
+        : System.console() != null ? ProgressDisplay.Mode.TABLE : ProgressDisplay.Mode.PLAIN;
+    Outcomes outcomes = new Outcomes(out, json);
+    try (ProgressDisplay display = ProgressDisplay.create(mode, progress, out)) {
+      outcomes.beforeEachResult(display::flush);
+      Callable<Void> pull = () -> pullAll(parsed, wanted, fetchOptions, settings, connect, hosts, progress, outcomes);
+      if (timeout.isZero()) {
+        pull.call();
+      } else {
+        withDeadline(pull);
+      }
+    } catch (io.rpull.fetch.RegistryException | io.rpull.containerd.ContainerdException | java.io.IOException e) {
+      // Nothing more can be pulled (containerd unreachable, deadline): every image not done failed so.
+      outcomes.failedRemaining(wanted, e);
     }
-    out.println("done");
-    out.flush();
-    return ExitCode.OK.code;
+    return outcomes.finish(spec.commandLine().getErr());
+  }
+
+  /** The references of the command line and of --from-file; ctr's own subcommand name is skipped. */
+  private List<String> references() throws java.io.IOException {
+    List<String> all = new ArrayList<>(refs.size() > 1 && refs.get(0).equals("rpull") ? refs.subList(1, refs.size())
+        : refs);
+    if (fromFile != null) {
+      List<String> lines = fromFile.equals("-")
+          ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+              .lines().toList()
+          : java.nio.file.Files.readAllLines(Path.of(fromFile));
+      lines.stream().map(l -> l.replaceAll("#.*", "").strip()).filter(l -> !l.isEmpty()).forEach(all::add);
+    }
+    if (all.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "please provide an image reference to pull");
+    }
+    return all;
   }
 
   private Void pullAll(List<ImageReference> parsed, List<String> wanted, FetchOptions fetchOptions,
-      PullSettings settings, Duration connect, HostsDirectory hosts) throws Exception {
+      PullSettings settings, Duration connect, HostsDirectory hosts, PullProgress progress, Outcomes outcomes)
+      throws Exception {
     try (HttpClients http = new HttpClients(fetchOptions, connect, Duration.ofSeconds(60),
-            "rpull/" + new VersionProvider().version());
+            "rpull/" + new VersionProvider().version(),
+            httpDump || httpTrace ? new HttpDump(spec.commandLine().getErr(), httpDump) : null);
         ContainerdConnection containerd = ContainerdConnection.connect(Path.of(address), connect)) {
       CredentialStore credentials = credentials(parsed.get(0).registry());
       ChallengeAuthenticator auth = new ChallengeAuthenticator(credentials,
           realm -> realmClient(http, hosts, parsed, realm), Clock.systemUTC());
       RegistryTransport transport = new RegistryTransport(http, auth);
-      try (ChunkedBlobFetcher fetcher = new ChunkedBlobFetcher(transport, fetchOptions, ByteCounter.NONE)) {
+      ByteCounter counter = (blob, n) -> progress.received(blob.digest().toString(), n);
+      try (ChunkedBlobFetcher fetcher = new ChunkedBlobFetcher(transport, fetchOptions, counter)) {
         for (int i = 0; i < parsed.size(); i++) {
           ImageReference ref = parsed.get(i);
-          RegistryClient registry = new RegistryClient(transport, hosts.hostsFor(ref.registry()));
-          ImagePuller puller = new ImagePuller(registry, fetcher, containerd.session(namespace), settings,
-              Clock.systemUTC());
-          puller.pull(ref, wanted.get(i));
+          long started = System.nanoTime();
+          try {
+            RegistryClient registry = new RegistryClient(transport, hosts.hostsFor(ref.registry()));
+            ImagePuller puller = new ImagePuller(registry, fetcher, containerd.session(namespace), settings,
+                Clock.systemUTC(), progress);
+            outcomes.succeeded(puller.pull(ref, wanted.get(i)), System.nanoTime() - started);
+          } catch (io.rpull.fetch.RegistryException | io.rpull.containerd.ContainerdException | java.io.IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+              throw e;
+            }
+            // In a batch one image's failure does not stop the others.
+            outcomes.failed(wanted.get(i), e, System.nanoTime() - started);
+          }
         }
       }
     }
