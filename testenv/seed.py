@@ -12,6 +12,7 @@ Images (all pushed to <registry>/rpull/...):
   obd-redirect:v1  overlaybd format, 3 + 20 MiB, pulled only through the redirecting nginx front
   shared-a:v1, shared-b:v1  overlaybd, sharing two layers, for the concurrent-pull tests
   obd-kill:v1   overlaybd, 256 + 2 MiB, for the kill-and-rerun test
+  batch-a:v1, batch-b:v1  overlaybd, sharing two layers, for the batch-pull test
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
 import argparse
@@ -199,6 +200,16 @@ def build_shared_b(store, images):
     return obd_image(store, [9 * MiB], shared=shared)
 
 
+def build_batch_a(store, images):
+    # BATCH_A and BATCH_B share two layers; only the batch-pull test pulls them.
+    return obd_image(store, [2 * MiB, 3 * MiB, 1 * MiB])
+
+
+def build_batch_b(store, images):
+    shared = read_json(store, images["BATCH_A"][2])["layers"][:2]
+    return obd_image(store, [1 * MiB], shared=shared)
+
+
 def build_kill(store, images):
     # Pulled only by the kill-and-rerun test, through the per-connection-capped front.
     return obd_image(store, [256 * MiB, 2 * MiB])
@@ -242,6 +253,8 @@ IMAGES = {
     "SHARED_A": ("rpull/shared-a", "v1", build_shared_a),
     "SHARED_B": ("rpull/shared-b", "v1", build_shared_b),
     "KILL": ("rpull/obd-kill", "v1", build_kill),
+    "BATCH_A": ("rpull/batch-a", "v1", build_batch_a),
+    "BATCH_B": ("rpull/batch-b", "v1", build_batch_b),
 }
 
 

@@ -113,7 +113,8 @@ public final class BlobIngester {
       }
       stream.finish();
       done = true;
-      return new IngestResult(false, written, resumedFrom);
+      // Nothing to write means containerd had it (shared from another namespace, or a full ingest).
+      return new IngestResult(written == 0 && blob.size() > 0, written, resumedFrom);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while writing " + blob.digest());

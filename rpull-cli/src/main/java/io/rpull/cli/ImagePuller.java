@@ -63,6 +63,9 @@ final class ImagePuller {
 
   PullResult pull(ImageReference ref, String name) throws IOException {
     ImageDocuments docs = fetchDocuments(ref);
+    if (alreadyComplete(name, docs)) {
+      return new PullResult(name, docs.top().digest().toString(), 0, 0, 0, 0, docs.manifest().layers().size());
+    }
     Leases leases = new Leases(session, clock);
     String leaseId = leases.create(Leases.PULL_LEASE_EXPIRY);
     ContainerdSession leased = session.withLease(leaseId);
@@ -139,6 +142,30 @@ final class ImagePuller {
     return new PullResult(name, docs.top().digest().toString(), written, present,
         count(unpacked, Unpacker.Outcome.PLACED), count(unpacked, Unpacker.Outcome.APPLIED),
         count(unpacked, Unpacker.Outcome.EXISTED) + count(unpacked, Unpacker.Outcome.REMOTE));
+  }
+
+  /**
+   * The fast path of a repeated pull (kubelet hooks call rpull for images that are usually there):
+   * the record points at the same digest, every needed blob is present and every layer is
+   * unpacked as this pull would leave it. Then nothing is written at all.
+   */
+  private boolean alreadyComplete(String name, ImageDocuments docs) {
+    boolean sameTarget = new ImageStore(session).get(name)
+        .map(i -> i.getTarget().getDigest().equals(docs.top().digest().toString())).orElse(false);
+    if (!sameTarget) {
+      return false;
+    }
+    ContentStore content = new ContentStore(session);
+    List<Layer> layers = layersOf(docs);
+    List<String> needed = new ArrayList<>(List.of(docs.top().digest().toString(),
+        docs.manifestDescriptor().digest().toString(), docs.manifest().config().digest().toString()));
+    layers.stream().filter(l -> settings.downloadBlobs() || !l.isOverlaybd()).map(l -> l.blob().digest())
+        .forEach(needed::add);
+    if (!needed.stream().distinct().allMatch(d -> content.info(d).isPresent())) {
+      return false;
+    }
+    return new Unpacker(session, settings.snapshotter(), new Leases(session, clock), new BlobPlacer(), content::root)
+        .alreadyUnpacked(layers, settings.downloadBlobs());
   }
 
   private ImageDocuments fetchDocuments(ImageReference ref) {

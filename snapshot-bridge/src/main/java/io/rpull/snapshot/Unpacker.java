@@ -59,6 +59,25 @@ public final class Unpacker {
     this.contentRoot = contentRoot;
   }
 
+  /**
+   * Whether every layer is already a committed snapshot, and, for a full pull, every overlaybd layer
+   * was made local (not merely registered for lazy loading). Reads only; leases nothing.
+   */
+  public boolean alreadyUnpacked(List<Layer> layers, boolean downloadBlobs) {
+    List<String> chain = ChainIds.of(layers.stream().map(Layer::diffId).toList());
+    for (int i = 0; i < layers.size(); i++) {
+      var info = snapshots.stat(chain.get(i));
+      if (info.isEmpty() || info.get().getKind() != io.rpull.containerd.api.snapshots.Kind.COMMITTED) {
+        return false;
+      }
+      if (downloadBlobs && layers.get(i).isOverlaybd()
+          && !OverlaybdLabels.DOWNLOAD_VALUE.equals(info.get().getLabelsMap().get(OverlaybdLabels.DOWNLOAD))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public Result unpack(List<Layer> layers, String imageRef, boolean downloadBlobs, BlobWaiter blobs)
       throws IOException {
     List<String> chain = ChainIds.of(layers.stream().map(Layer::diffId).toList());
