@@ -106,21 +106,27 @@ abstract class ProgressDisplay implements AutoCloseable {
       if (drawn > 0) {
         frame.append("\033[").append(drawn).append('A');
       }
-      int width = blobs.stream().mapToInt(b -> b.key.length()).max().orElse(10) + 1;
+      int width = blobs.stream().mapToInt(b -> shortKey(b).length()).max().orElse(10) + 1;
       for (PullProgress.Blob b : blobs) {
         long got = b.status == PullProgress.Status.EXISTS || b.status == PullProgress.Status.DONE ? b.size
             : Math.min(b.received.get(), b.size);
         int filled = b.size == 0 ? BAR : (int) (BAR * got / b.size);
-        frame.append(String.format("%-" + width + "s %-12s |%s%s| %s/%s\033[K%n", b.key + ":", b.status.word,
+        frame.append(String.format("\033[2K%-" + width + "s %-12s |%s%s| %s/%s%n", shortKey(b) + ":", b.status.word,
             "+".repeat(filled), " ".repeat(BAR - filled), human(got), human(b.size)));
       }
       double elapsed = progress.elapsedSeconds();
-      frame.append(String.format("elapsed: %.1f s\ttotal: %s\t(%s/s)\033[K%n", elapsed,
+      frame.append(String.format("\033[2Kelapsed: %.1f s    total: %s    (%s/s)%n", elapsed,
           human(progress.bytesFetched()), human(progress.bytesFetched() / Math.max(elapsed, 0.001))));
       drawn = blobs.size() + 1;
       out.print(frame);
       out.flush();
     }
+  }
+
+  /** ctr's key with the digest cut to 12 hex digits, so that a line fits a 100-column terminal. */
+  static String shortKey(PullProgress.Blob b) {
+    int colon = b.key.indexOf(':');
+    return colon > 0 && b.key.length() > colon + 13 ? b.key.substring(0, colon + 13) : b.key;
   }
 
   /** One line per blob when it is finished, for logs and pipes. */
