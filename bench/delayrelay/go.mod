@@ -1,0 +1,3 @@
+module rpull.bench/delayrelay
+
+go 1.21

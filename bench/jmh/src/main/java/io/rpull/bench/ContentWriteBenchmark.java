@@ -1,0 +1,148 @@
+package io.rpull.bench;
+
+import io.rpull.containerd.BlobIngester;
+import io.rpull.containerd.BlobRef;
+import io.rpull.containerd.ContainerdConnection;
+import io.rpull.containerd.ContainerdSession;
+import io.rpull.containerd.IngestResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The hot path in isolation: ordered chunks (as the reassembly window hands them on) streamed by
+ * BlobIngester into the real containerd of CONTAINERD_ADDRESS, one fresh 64 MiB blob per
+ * operation, swept over the Content.Write message size. Reports MB/s and, as counters, the CPU
+ * seconds per GiB spent by this JVM and by containerd.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, batchSize = 1)
+@Measurement(iterations = 6, batchSize = 1)
+@Fork(value = 1, jvmArgs = {"-XX:+UseSerialGC", "-Xmx512m"})
+public class ContentWriteBenchmark {
+  static final int BLOB = 64 << 20;
+  static final int CHUNK = 4 << 20;
+
+  @Param({"1048576", "4194304", "8388608"})
+  int messageBytes;
+
+  private ContainerdConnection connection;
+  private ContainerdSession session;
+  private byte[] blob;
+  private BlobRef ref;
+  private final Random random = new Random(1);
+
+  @Setup(Level.Trial)
+  public void connect() {
+    connection = ContainerdConnection.connect(Path.of(System.getenv("CONTAINERD_ADDRESS")), Duration.ofSeconds(10));
+    session = connection.session("jmh");
+    blob = new byte[BLOB];
+  }
+
+  /** Fresh random content each time: containerd must never find it already present. */
+  @Setup(Level.Invocation)
+  public void freshBlob() throws Exception {
+    random.nextBytes(blob);
+    String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+    ref = new BlobRef("layer", "sha256:" + hex, BLOB);
+  }
+
+  @TearDown(Level.Trial)
+  public void close() {
+    connection.close();
+  }
+
+  /** CPU seconds of this JVM and of containerd per GiB written. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class Cpu {
+    public double clientCpuSecPerGiB;
+    public double containerdCpuSecPerGiB;
+  }
+
+  @Benchmark
+  public IngestResult write64MiB(Cpu cpu) throws IOException {
+    long client0 = processCpuNanos();
+    long containerd0 = containerdCpuTicks();
+    IngestResult result = new BlobIngester(session, messageBytes).ingest(ref, offset -> chunks(offset));
+    double gib = BLOB / (double) (1L << 30);
+    cpu.clientCpuSecPerGiB += (processCpuNanos() - client0) / 1e9 / gib;
+    cpu.containerdCpuSecPerGiB += (containerdCpuTicks() - containerd0) / 100.0 / gib;
+    return result;
+  }
+
+  /** The blob as the reassembly window delivers it: whole chunks, in order. */
+  private InputStream chunks(long offset) {
+    ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    for (long at = offset; at < BLOB; at += CHUNK) {
+      byte[] c = new byte[(int) Math.min(CHUNK, BLOB - at)];
+      System.arraycopy(blob, (int) at, c, 0, c.length);
+      queue.add(c);
+    }
+    return new InputStream() {
+      byte[] current = new byte[0];
+      int position;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (position == current.length) {
+          if (queue.isEmpty()) {
+            return -1;
+          }
+          current = queue.poll();
+          position = 0;
+        }
+        int n = Math.min(len, current.length - position);
+        System.arraycopy(current, position, b, off, n);
+        position += n;
+        return n;
+      }
+    };
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static long containerdCpuTicks() {
+    try {
+      String pid = Files.readString(Path.of(System.getenv("RPULL_TESTENV_DIR"), "containerd-2", "containerd.pid"))
+          .strip();
+      String[] f = Files.readString(Path.of("/proc", pid, "stat")).split("\\) ", 2)[1].split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}
