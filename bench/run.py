@@ -222,7 +222,7 @@ def main():
         size = registry_layers_bytes(local, "rpull/debian", "bookworm")
         rows.append(run_pair("c: loopback, Debian OCI", [
             ("rpull (overlayfs)", rpull(local, "rpull/debian:bookworm", "--snapshotter", "overlayfs")),
-            ("ctr pull (overlayfs)", ctr_cmd("pull", "--plain-http", "--snapshotter", "overlayfs",
+            ("ctr pull (overlayfs)", ctr_cmd("images", "pull", "--plain-http", "--snapshotter", "overlayfs",
                                              f"{local}/rpull/debian:bookworm"))], args.runs, local_log, size))
     if "d" in args.scenarios:
         size = registry_layers_bytes(local, "rpull/obd", "v1")

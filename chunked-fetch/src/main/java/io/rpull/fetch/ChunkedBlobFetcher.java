@@ -30,6 +30,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
 
   /** Reads are capped at this size when a bandwidth limit is set, so that the limit is smooth. */
   private static final int LIMITED_READ = 64 * 1024;
+  private static final long REPORT_STEP = 1 << 20;
 
   private final RegistryTransport transport;
   private final FetchOptions options;
@@ -129,9 +130,19 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         }
         try (Response r = response; InputStream in = r.body().byteStream()) {
           int n;
-          while (filled < length && (n = in.read(buffer, filled, Math.min(readSize, length - filled))) > 0) {
-            filled += n;
-            received(blob, n);
+          long unreported = 0;
+          try {
+            while (filled < length && (n = in.read(buffer, filled, Math.min(readSize, length - filled))) > 0) {
+              filled += n;
+              unreported += n;
+              // Progress in steps of 1 MiB (a socket read is a few KiB); the limiter sees every read.
+              if (bandwidth != null || unreported >= REPORT_STEP) {
+                received(blob, unreported);
+                unreported = 0;
+              }
+            }
+          } finally {
+            received(blob, unreported);
           }
         } finally {
           response = null;
