@@ -141,7 +141,7 @@ def med(values):
 
 
 def table(rows):
-    out = ["| scenario | contender | wall s, median (min–max) | ratio | share of link | peak RSS MiB | CPU s |"
+    out = ["| scenario | contender | wall s, median (min–max) | peer ÷ rpull time | share of link | peak RSS MiB | CPU s |"
            " containerd CPU s | disk written | fetched |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -151,7 +151,7 @@ def table(rows):
             rs = row["results"][label]
             walls = [r["wall"] for r in rs]
             w = med(walls)
-            ratio = "1.00" if label == ours else f"{w / base:.2f}× rpull's time"
+            ratio = "–" if label == ours else f"{w / base:.2f}×"
             share = f"{row['size'] / w / LINK_CEILING * 100:.0f}%" if row.get("shaped") else "–"
             out.append(f"| {row['name']} | {label} | {w:.2f} ({min(walls):.2f}–{max(walls):.2f}) | {ratio} | {share} |"
                        f" {med([r['rss'] for r in rs]):.0f} | {med([r['cpu'] for r in rs]):.2f} |"
