@@ -100,5 +100,31 @@ class ConcurrencyAndCrashIT {
     }
     assertTrue(ls.stdout().lines().anyMatch(l -> l.startsWith("sha256:") && l.contains("io.cri-containerd.image=managed")),
         "the image-id record:\n" + ls);
+
+    // What kubelet would see: CRI's own ImageService, on containerd's socket.
+    var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forAddress(new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(TestEnv.containerd()))
+        .eventLoopGroup(new io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup(1,
+            io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler.newFactory()))
+        .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
+        .usePlaintext().overrideAuthority("localhost").build();
+    try {
+      var cri = io.rpull.cli.cri.ImageServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
+      io.rpull.cli.cri.Image seen = null;
+      for (int attempt = 0; attempt < 50 && seen == null; attempt++) {
+        // CRI learns of new records from containerd's events, a moment after they are written.
+        seen = cri.listImages(io.rpull.cli.cri.ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+            .filter(i -> i.getRepoTagsList().contains(image)).findFirst().orElse(null);
+        if (seen == null) {
+          channel.awaitTermination(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+      }
+      assertTrue(seen != null, "CRI ListImages lists " + image);
+      assertTrue(seen.getRepoDigestsList().contains(repoDigest), seen.toString());
+      assertTrue(seen.getId().startsWith("sha256:"), seen.toString());
+    } finally {
+      channel.shutdownNow();
+    }
   }
 }
