@@ -71,9 +71,13 @@ class OverlaybdPullIT {
 
   /** For every snapshot: parent, kind and labels (`ctr snapshots info` without its timestamps). */
   static Map<String, String> snapshotLabels(String ns) throws Exception {
+    return snapshotLabels(ns, "overlaybd");
+  }
+
+  static Map<String, String> snapshotLabels(String ns, String snapshotter) throws Exception {
     Map<String, String> all = new TreeMap<>();
-    for (String name : snapshotNames(ns)) {
-      TestEnv.Run info = TestEnv.ctr(ns, "snapshots", "--snapshotter", "overlaybd", "info", name);
+    for (String name : snapshotNames(ns, snapshotter)) {
+      TestEnv.Run info = TestEnv.ctr(ns, "snapshots", "--snapshotter", snapshotter, "info", name);
       all.put(name, info.stdout().lines().filter(l -> !l.contains("\"Created\"") && !l.contains("\"Updated\""))
           .map(String::strip).reduce("", (x, y) -> x + y));
     }
@@ -119,12 +123,20 @@ class OverlaybdPullIT {
   }
 
   static List<String> snapshotNames(String ns) throws Exception {
-    return snapshotTable(ns).stream().map(row -> row.split("\\s+")[0]).toList();
+    return snapshotNames(ns, "overlaybd");
+  }
+
+  static List<String> snapshotNames(String ns, String snapshotter) throws Exception {
+    return snapshotTable(ns, snapshotter).stream().map(row -> row.split("\\s+")[0]).toList();
+  }
+
+  static List<String> snapshotTable(String ns) throws Exception {
+    return snapshotTable(ns, "overlaybd");
   }
 
   /** `ctr snapshots ls` rows: name, parent, kind. */
-  static List<String> snapshotTable(String ns) throws Exception {
-    TestEnv.Run ls = TestEnv.ctr(ns, "snapshots", "--snapshotter", "overlaybd", "ls");
+  static List<String> snapshotTable(String ns, String snapshotter) throws Exception {
+    TestEnv.Run ls = TestEnv.ctr(ns, "snapshots", "--snapshotter", snapshotter, "ls");
     assertEquals(0, ls.exitCode(), ls.toString());
     return ls.stdout().lines().skip(1).map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
   }

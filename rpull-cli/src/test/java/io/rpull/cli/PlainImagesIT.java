@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Plain OCI images and multi-platform indexes: unpacked with Diff.Apply, like ctr rpull does. */
@@ -32,6 +33,47 @@ class PlainImagesIT {
     assertEquals(OverlaybdPullIT.contentDigests(theirs), OverlaybdPullIT.contentDigests(ours));
     assertEquals(OverlaybdPullIT.snapshotLabels(theirs), OverlaybdPullIT.snapshotLabels(ours));
     assertEquals(OverlaybdPullIT.contentLabels(theirs), OverlaybdPullIT.contentLabels(ours));
+  }
+
+  @Test
+  void debianImage_onOverlayfs_leavesWhatPlainCtrPullLeaves() throws Exception {
+    String image = TestEnv.image("OCI");
+    String ours = TestEnv.namespace("ctrpull-rpull");
+    String theirs = TestEnv.namespace("ctrpull-ref");
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ours, "--plain-http", "--snapshotter",
+        "overlayfs", image);
+    assertEquals(0, run.exitCode(), run.toString());
+    List<String> pull = new java.util.ArrayList<>(List.of("images", "pull", "--plain-http", "--snapshotter",
+        "overlayfs"));
+    if (TestEnv.get("RPULL_CONTAINERD_FLAVOUR").equals("1.6")) {
+      pull.add("--local"); // containerd 1.6 has no transfer service; ctr then pulls client-side
+    }
+    pull.add(image);
+    TestEnv.Run reference = TestEnv.ctr(theirs, pull.toArray(String[]::new));
+    assertEquals(0, reference.exitCode(), reference.toString());
+
+    assertEquals(OverlaybdPullIT.snapshotTable(theirs, "overlayfs"), OverlaybdPullIT.snapshotTable(ours, "overlayfs"));
+    assertEquals(3, OverlaybdPullIT.snapshotTable(ours, "overlayfs").size());
+    assertEquals(OverlaybdPullIT.contentLabels(theirs), OverlaybdPullIT.contentLabels(ours));
+    assertEquals(OverlaybdPullIT.imageRow(theirs), OverlaybdPullIT.imageRow(ours));
+    // The one intended difference: rpull labels snapshots with the image reference, as ctr rpull
+    // does (overlaybd needs it); plain ctr pull does not.
+    Map<String, String> ourLabels = new java.util.TreeMap<>();
+    OverlaybdPullIT.snapshotLabels(ours, "overlayfs").forEach((name, info) -> ourLabels.put(name,
+        info.replaceAll("\"containerd.io/snapshot/image-ref\": \"[^\"]*\",?", "")));
+    Map<String, String> theirLabels = new java.util.TreeMap<>();
+    OverlaybdPullIT.snapshotLabels(theirs, "overlayfs").forEach((name, info) -> theirLabels.put(name,
+        info.replaceAll(",\\}", "}")));
+    ourLabels.replaceAll((k, v) -> v.replaceAll(",\\}", "}"));
+    if (TestEnv.get("RPULL_CONTAINERD_FLAVOUR").equals("1.6")) {
+      // ctr's client-side pull unpacks the legacy way and labels no snapshot at all; rpull labels
+      // them as containerd's unpacker (CRI, the 2.x transfer service) does. Compare the rest.
+      assertTrue(theirLabels.values().stream().noneMatch(v -> v.contains("\"Labels\"")), theirLabels.toString());
+      assertTrue(ourLabels.values().stream().allMatch(v -> v.contains("\"containerd.io/snapshot.ref\"")),
+          ourLabels.toString());
+      ourLabels.replaceAll((k, v) -> v.replaceAll(",\"Labels\": \\{[^}]*\\}", ""));
+    }
+    assertEquals(theirLabels, ourLabels);
   }
 
   @Test
