@@ -63,7 +63,8 @@ final class ImagePuller {
 
   PullResult pull(ImageReference ref, String name) throws IOException {
     ImageDocuments docs = fetchDocuments(ref);
-    if (alreadyComplete(name, docs)) {
+    List<Layer> layers = layersOf(docs);
+    if (alreadyComplete(name, docs, layers)) {
       return new PullResult(name, docs.top().digest().toString(), 0, 0, 0, 0, docs.manifest().layers().size());
     }
     Leases leases = new Leases(session, clock);
@@ -88,12 +89,10 @@ final class ImagePuller {
       written += r.bytesWritten();
       present += r.alreadyPresent() ? doc.blob().size() : 0;
       Map<String, String> labels = new LinkedHashMap<>(doc.labels());
-      labels.putAll(GcLabels.mergeSource(source, content.info(doc.blob().digest()).map(i -> i.getLabelsMap())
-          .orElse(Map.of())));
+      labels.putAll(sourceLabels(content, doc.blob().digest(), source));
       content.setLabels(doc.blob().digest(), labels);
     }
 
-    List<Layer> layers = layersOf(docs);
     Unpacker.Result unpacked;
     try (LayerDownloads downloads = new LayerDownloads(fetcher, ingester, registry.hosts(), ref.repository(),
         settings.blobsAtOnce(), progress)) {
@@ -103,13 +102,12 @@ final class ImagePuller {
         }
       }
       Unpacker unpacker = new Unpacker(leased, settings.snapshotter(), leases, new BlobPlacer(),
-          memoize(content::root));
+          com.google.common.base.Suppliers.memoize(content::root));
       unpacked = unpacker.unpack(layers, name, settings.downloadBlobs(), downloads::await);
       for (Map.Entry<BlobRef, IngestResult> done : downloads.awaitAll().entrySet()) {
         written += done.getValue().bytesWritten();
         present += done.getValue().alreadyPresent() ? done.getKey().size() : 0;
-        content.setLabels(done.getKey().digest(), GcLabels.mergeSource(source,
-            content.info(done.getKey().digest()).map(i -> i.getLabelsMap()).orElse(Map.of())));
+        content.setLabels(done.getKey().digest(), sourceLabels(content, done.getKey().digest(), source));
       }
     }
     for (Unpacker.LayerResult r : unpacked.layers()) {
@@ -149,14 +147,13 @@ final class ImagePuller {
    * the record points at the same digest, every needed blob is present and every layer is
    * unpacked as this pull would leave it. Then nothing is written at all.
    */
-  private boolean alreadyComplete(String name, ImageDocuments docs) {
+  private boolean alreadyComplete(String name, ImageDocuments docs, List<Layer> layers) {
     boolean sameTarget = new ImageStore(session).get(name)
         .map(i -> i.getTarget().getDigest().equals(docs.top().digest().toString())).orElse(false);
     if (!sameTarget) {
       return false;
     }
     ContentStore content = new ContentStore(session);
-    List<Layer> layers = layersOf(docs);
     List<String> needed = new ArrayList<>(List.of(docs.top().digest().toString(),
         docs.manifestDescriptor().digest().toString(), docs.manifest().config().digest().toString()));
     layers.stream().filter(l -> settings.downloadBlobs() || !l.isOverlaybd()).map(l -> l.blob().digest())
@@ -232,7 +229,8 @@ final class ImagePuller {
     return (int) result.layers().stream().filter(r -> r.outcome() == outcome).count();
   }
 
-  private static <T> java.util.function.Supplier<T> memoize(java.util.function.Supplier<T> supplier) {
-    return com.google.common.base.Suppliers.memoize(supplier::get);
+  /** This pull's distribution-source label for a blob, merged with what the blob already has. */
+  private static Map<String, String> sourceLabels(ContentStore content, String digest, Map<String, String> source) {
+    return GcLabels.mergeSource(source, content.info(digest).map(i -> i.getLabelsMap()).orElse(Map.of()));
   }
 }

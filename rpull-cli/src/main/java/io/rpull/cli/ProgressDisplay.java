@@ -26,6 +26,7 @@ abstract class ProgressDisplay implements AutoCloseable {
   protected final PullProgress progress;
   protected final PrintWriter out;
   private final ScheduledExecutorService ticker;
+  private final Set<String> reported = new HashSet<>();
 
   private ProgressDisplay(PullProgress progress, PrintWriter out, long periodMillis) {
     this.progress = progress;
@@ -53,6 +54,11 @@ abstract class ProgressDisplay implements AutoCloseable {
   }
 
   abstract void tick();
+
+  /** Blobs that finished since the last call, each reported once. */
+  protected List<PullProgress.Blob> newlyFinished() {
+    return progress.blobs().stream().filter(b -> b.finished() && reported.add(b.key)).toList();
+  }
 
   /** Brings the display up to date now (before a result is printed under it). */
   synchronized void flush() {
@@ -108,8 +114,7 @@ abstract class ProgressDisplay implements AutoCloseable {
       }
       int width = blobs.stream().mapToInt(b -> shortKey(b).length()).max().orElse(10) + 1;
       for (PullProgress.Blob b : blobs) {
-        long got = b.status == PullProgress.Status.EXISTS || b.status == PullProgress.Status.DONE ? b.size
-            : Math.min(b.received.get(), b.size);
+        long got = b.finished() ? b.size : Math.min(b.received.get(), b.size);
         int filled = b.size == 0 ? BAR : (int) (BAR * got / b.size);
         frame.append(String.format("\033[2K%-" + width + "s %-12s |%s%s| %s/%s%n", shortKey(b) + ":", b.status.word,
             "+".repeat(filled), " ".repeat(BAR - filled), human(got), human(b.size)));
@@ -131,18 +136,14 @@ abstract class ProgressDisplay implements AutoCloseable {
 
   /** One line per blob when it is finished, for logs and pipes. */
   private static final class Plain extends ProgressDisplay {
-    private final Set<String> reported = new HashSet<>();
-
     Plain(PullProgress progress, PrintWriter out) {
       super(progress, out, 1000);
     }
 
     @Override
     void tick() {
-      for (PullProgress.Blob b : progress.blobs()) {
-        if ((b.status == PullProgress.Status.DONE || b.status == PullProgress.Status.EXISTS) && reported.add(b.key)) {
-          out.printf("%s: %s %s (%.1f s)%n", b.key, b.status.word, human(b.size), progress.elapsedSeconds());
-        }
+      for (PullProgress.Blob b : newlyFinished()) {
+        out.printf("%s: %s %s (%.1f s)%n", b.key, b.status.word, human(b.size), progress.elapsedSeconds());
       }
       out.flush();
     }
@@ -151,7 +152,6 @@ abstract class ProgressDisplay implements AutoCloseable {
   /** JSON lines: a "blob" event per finished blob and a "progress" event every second. */
   private static final class Json extends ProgressDisplay {
     private final ObjectMapper json = new ObjectMapper();
-    private final Set<String> reported = new HashSet<>();
 
     Json(PullProgress progress, PrintWriter out) {
       super(progress, out, 1000);
@@ -159,16 +159,14 @@ abstract class ProgressDisplay implements AutoCloseable {
 
     @Override
     void tick() {
-      for (PullProgress.Blob b : progress.blobs()) {
-        if ((b.status == PullProgress.Status.DONE || b.status == PullProgress.Status.EXISTS) && reported.add(b.key)) {
-          Map<String, Object> e = new LinkedHashMap<>();
-          e.put("event", "blob");
-          e.put("key", b.key);
-          e.put("digest", b.digest);
-          e.put("size", b.size);
-          e.put("status", b.status.word);
-          line(e);
-        }
+      for (PullProgress.Blob b : newlyFinished()) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("event", "blob");
+        e.put("key", b.key);
+        e.put("digest", b.digest);
+        e.put("size", b.size);
+        e.put("status", b.status.word);
+        line(e);
       }
       if (closing) {
         return;

@@ -38,6 +38,11 @@ final class PullProgress {
       this.digest = digest;
       this.size = size;
     }
+
+    boolean finished() {
+      Status s = status;
+      return s == Status.DONE || s == Status.EXISTS;
+    }
   }
 
   private final Map<String, Blob> byDigest = new LinkedHashMap<>();
