@@ -1,5 +1,8 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+import io.rpull.types.Digest;
+
 import java.util.List;
 
 /** A blob to download: the hosts that may serve it, in order, and the size and digest it must have. */
@@ -7,7 +10,7 @@ public record BlobLocation(List<RegistryHost> hosts, String repository, Digest d
   public BlobLocation {
     hosts = hosts.stream().filter(h -> h.can(RegistryHost.Capability.PULL)).toList();
     if (hosts.isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+      throw new RegistryException(Failure.USAGE,
           "no host with the pull capability is configured for " + repository);
     }
   }

@@ -11,11 +11,15 @@ import okhttp3.HttpUrl;
 final class BlobRoute {
   final RegistryHost host;
   final BlobLocation blob;
+  final RegistryTransport transport;
+  final ByteCounter counter;
   private final AtomicReference<HttpUrl> redirectTarget = new AtomicReference<>();
 
-  BlobRoute(RegistryHost host, BlobLocation blob) {
+  BlobRoute(RegistryHost host, BlobLocation blob, RegistryTransport transport, ByteCounter counter) {
     this.host = host;
     this.blob = blob;
+    this.transport = transport;
+    this.counter = counter;
   }
 
   HttpUrl registryUrl() {

@@ -1,9 +1,11 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Digest;
+
 /** Told of every byte received from the network, for progress and statistics. */
 @FunctionalInterface
 public interface ByteCounter {
-  void received(BlobLocation blob, long bytes);
+  void received(Digest blob, long bytes);
 
   ByteCounter NONE = (blob, bytes) -> {};
 }

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -143,7 +145,7 @@ public final class ChallengeAuthenticator implements RegistryAuth {
     }
     try (Response response = clientForRealm.apply(realm).newCall(request).execute()) {
       if (response.code() == 401 || response.code() == 403) {
-        throw new RegistryException(RegistryException.Kind.AUTH, "authentication failed for " + authority(url)
+        throw new RegistryException(Failure.AUTH, "authentication failed for " + authority(url)
             + ": the token service at " + realm.host() + " refused " + (creds.isPresent() ? "the credentials"
             : "anonymous access; pass --user"));
       }
@@ -151,14 +153,14 @@ public final class ChallengeAuthenticator implements RegistryAuth {
         throw new IOException("token service " + RegistryTransport.redact(realm) + " answered " + response.code());
       }
       if (response.body().contentLength() > MAX_TOKEN_BODY) {
-        throw new RegistryException(RegistryException.Kind.AUTH, "token answer from " + realm.host() + " is too large");
+        throw new RegistryException(Failure.AUTH, "token answer from " + realm.host() + " is too large");
       }
       JsonNode body = json.readTree(response.body().source().readByteArray(
           Math.min(MAX_TOKEN_BODY, response.body().contentLength() < 0 ? MAX_TOKEN_BODY
               : response.body().contentLength())));
       String token = body.path("token").asText(body.path("access_token").asText(""));
       if (token.isEmpty()) {
-        throw new RegistryException(RegistryException.Kind.AUTH, "token service " + realm.host() + " sent no token");
+        throw new RegistryException(Failure.AUTH, "token service " + realm.host() + " sent no token");
       }
       long seconds = body.path("expires_in").asLong(DEFAULT_TOKEN_LIFETIME.toSeconds());
       origin.header = "Bearer " + token;
@@ -175,19 +177,19 @@ public final class ChallengeAuthenticator implements RegistryAuth {
   static HttpUrl validRealm(HttpUrl registry, String realm) {
     HttpUrl url = realm == null ? null : HttpUrl.parse(realm);
     if (url == null) {
-      throw new RegistryException(RegistryException.Kind.AUTH,
+      throw new RegistryException(Failure.AUTH,
           "invalid realm in the challenge of " + registry.host() + ": " + HttpErrors.sanitize(String.valueOf(realm)));
     }
     if (!url.isHttps() && registry.isHttps()) {
-      throw new RegistryException(RegistryException.Kind.AUTH,
+      throw new RegistryException(Failure.AUTH,
           "invalid realm " + RegistryTransport.redact(url) + ": https registry " + registry.host()
               + " asked for credentials over plain http");
     }
     if (!url.username().isEmpty() || !url.password().isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.AUTH, "invalid realm with user info from " + registry.host());
+      throw new RegistryException(Failure.AUTH, "invalid realm with user info from " + registry.host());
     }
     if (!url.host().equals(registry.host()) && isInternalAddress(url.host())) {
-      throw new RegistryException(RegistryException.Kind.AUTH,
+      throw new RegistryException(Failure.AUTH,
           "invalid realm " + RegistryTransport.redact(url) + ": an internal address that is not the registry itself");
     }
     return url;

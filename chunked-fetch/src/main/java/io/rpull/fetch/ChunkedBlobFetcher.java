@@ -1,10 +1,10 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -12,7 +12,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import com.google.common.util.concurrent.RateLimiter;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -25,31 +24,37 @@ import okhttp3.Response;
  * fails is retried from the byte where it stopped. A registry that ignores {@code Range} (answers
  * 200) is read as one stream from that same answer, without a second download.
  */
-public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
+public final class ChunkedBlobFetcher implements AutoCloseable {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
   /** Reads are capped at this size when a bandwidth limit is set, so that the limit is smooth. */
-  private static final int LIMITED_READ = 64 * 1024;
+  static final int LIMITED_READ = 64 * 1024;
   private static final long REPORT_STEP = 1 << 20;
 
-  private final RegistryTransport transport;
   private final FetchOptions options;
-  private final ByteCounter counter;
   private final ExecutorService connections;
-  private final RateLimiter bandwidth;
+  private final Throttle bandwidth;
   private final BufferPool buffers;
 
-  public ChunkedBlobFetcher(RegistryTransport transport, FetchOptions options, ByteCounter counter) {
-    this.transport = Objects.requireNonNull(transport, "transport");
+  /** Shared by every pull of a process: connections, the bandwidth limit and buffers are node-wide. */
+  public ChunkedBlobFetcher(FetchOptions options) {
+    this(options, Throttle.of(options.maxBytesPerSecond()));
+  }
+
+  /** @param bandwidth the limiter every received byte passes, or null for none */
+  ChunkedBlobFetcher(FetchOptions options, Throttle bandwidth) {
     this.options = Objects.requireNonNull(options, "options");
-    this.counter = Objects.requireNonNull(counter, "counter");
     this.connections = Executors.newFixedThreadPool(options.maxConnections(), daemonThreads("rpull-chunk-"));
-    this.bandwidth = options.maxBytesPerSecond() > 0 ? RateLimiter.create(options.maxBytesPerSecond()) : null;
+    this.bandwidth = bandwidth;
     this.buffers = new BufferPool(options.chunkSize(), options.maxConnections() + 2 * options.chunksPerBlob());
   }
 
-  @Override
-  public InputStream open(BlobLocation blob, long offset) {
+  /**
+   * Opens {@code blob} at byte {@code offset} through {@code transport} (one pull's registry access
+   * and credentials): the stream yields exactly {@code size - offset} bytes in order, or throws.
+   * Closing it early cancels what is in flight. Every byte received is told to {@code counter}.
+   */
+  public InputStream open(RegistryTransport transport, BlobLocation blob, long offset, ByteCounter counter) {
     if (offset < 0 || offset > blob.size()) {
       throw new IllegalArgumentException("offset " + offset + " outside blob of " + blob.size() + " bytes");
     }
@@ -59,7 +64,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     long firstEnd = Math.min(blob.size(), offset + options.chunkSize());
     RegistryException last = null;
     for (RegistryHost host : blob.hosts()) {
-      BlobRoute route = new BlobRoute(host, blob);
+      BlobRoute route = new BlobRoute(host, blob, transport, counter);
       Response first;
       try {
         first = openWithRetry(route, offset, firstEnd);
@@ -67,14 +72,14 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         last = RegistryClient.network("fetch " + blob.digest() + " from " + host.authority(), e);
         continue;
       } catch (RegistryException e) {
-        if (e.kind() == RegistryException.Kind.VERIFICATION) {
+        if (e.failure() == Failure.VERIFICATION) {
           throw e;
         }
         last = e;
         continue;
       }
       if (first.code() == 200) {
-        return new WholeBodyStream(first, blob, offset, this::received);
+        return new WholeBodyStream(first, blob, offset, (digest, n) -> received(route, n));
       }
       return new OrderedChunkStream(this, route, offset, firstEnd, first, options.chunksPerBlob(), connections);
     }
@@ -82,8 +87,8 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
   }
 
   /** Counts bytes and applies the bandwidth limit. */
-  void received(BlobLocation blob, long bytes) {
-    counter.received(blob, bytes);
+  void received(BlobRoute route, long bytes) {
+    route.counter.received(route.blob.digest(), bytes);
     if (bandwidth != null && bytes > 0) {
       bandwidth.acquire((int) Math.min(Integer.MAX_VALUE, bytes));
     }
@@ -116,7 +121,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     BlobLocation blob = route.blob;
     long end = start + length;
     int filled = 0;
-    int failures = 0;
+    RetryPolicy.Attempts attempts = options.retry().attempts("fetch " + blob.digest());
     Response response = initial;
     while (filled < length) {
       try {
@@ -124,7 +129,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
           response = openRange(route, start + filled, end);
           if (response.code() != 206) {
             response.close();
-            throw new RegistryException(RegistryException.Kind.NETWORK,
+            throw new RegistryException(Failure.NETWORK,
                 "fetch " + blob.digest() + ": the registry stopped honouring Range requests");
           }
         }
@@ -137,12 +142,12 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
               unreported += n;
               // Progress in steps of 1 MiB (a socket read is a few KiB); the limiter sees every read.
               if (bandwidth != null || unreported >= REPORT_STEP) {
-                received(blob, unreported);
+                received(route, unreported);
                 unreported = 0;
               }
             }
           } finally {
-            received(blob, unreported);
+            received(route, unreported);
           }
         } finally {
           response = null;
@@ -150,42 +155,19 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         if (filled < length) {
           throw new EOFException("connection closed at byte " + (start + filled) + " of " + blob.digest());
         }
-      } catch (InterruptedIOException e) {
-        if (Thread.currentThread().isInterrupted()) {
-          throw e;
-        }
-        failures = backOff(blob, failures, e);
       } catch (IOException e) {
-        failures = backOff(blob, failures, e);
+        attempts.failed(e);
       }
     }
   }
 
-  private int backOff(BlobLocation blob, int failures, IOException cause) throws IOException {
-    int tries = failures + 1;
-    if (tries >= options.maxAttempts()) {
-      throw new IOException("fetch " + blob.digest() + " failed after " + tries + " attempts: " + cause.getMessage(),
-          cause);
-    }
-    Duration wait = cause instanceof RetryableStatusException r && r.retryAfter() != null
-        ? r.retryAfter()
-        : options.retryBackoff().multipliedBy(1L << Math.min(failures, 10));
-    try {
-      Thread.sleep(wait.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while retrying " + blob.digest());
-    }
-    return tries;
-  }
-
   private Response openWithRetry(BlobRoute route, long start, long end) throws IOException {
-    int failures = 0;
+    RetryPolicy.Attempts attempts = options.retry().attempts("fetch " + route.blob.digest());
     while (true) {
       try {
         return openRange(route, start, end);
       } catch (IOException e) {
-        failures = backOff(route.blob, failures, e);
+        attempts.failed(e);
       }
     }
   }
@@ -198,7 +180,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     BlobLocation blob = route.blob;
     HttpUrl cached = route.redirectTarget();
     if (cached != null) {
-      Response direct = transport.executeAnonymous(rangeRequest(cached, start, end));
+      Response direct = route.transport.executeAnonymous(rangeRequest(cached, start, end));
       if (direct.code() == 206 || direct.code() == 200) {
         return validated(blob, direct, start, end);
       }
@@ -206,7 +188,7 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
       direct.close();
       route.forget(cached);
     }
-    Response response = transport.execute(route.host, rangeRequest(route.registryUrl(), start, end));
+    Response response = route.transport.execute(route.host, rangeRequest(route.registryUrl(), start, end));
     route.remember(response.request().url());
     return validated(blob, response, start, end);
   }
@@ -223,15 +205,16 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
     String what = "fetch " + blob.digest();
     try {
       int code = response.code();
-      if (HttpErrors.isRetryable(code)) {
-        throw new RetryableStatusException(what + ": " + code, retryAfter(response.header("Retry-After")));
+      if (RetryPolicy.isRetryableStatus(code)) {
+        throw new RetryPolicy.RetryableStatusException(what + ": " + code,
+            RetryPolicy.RetryableStatusException.parseRetryAfter(response.header("Retry-After")));
       }
       if (code != 200 && code != 206) {
         throw HttpErrors.of(response, what);
       }
       String encoding = response.header("Content-Encoding");
       if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
-        throw new RegistryException(RegistryException.Kind.VERIFICATION,
+        throw new RegistryException(Failure.VERIFICATION,
             what + ": the registry applied Content-Encoding " + HttpErrors.sanitize(encoding) + " to a blob");
       }
       if (code == 206) {
@@ -251,21 +234,9 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
         && Long.parseLong(m.group(2)) == end - 1
         && (m.group(3).equals("*") || Long.parseLong(m.group(3)) == blob.size());
     if (!ok) {
-      throw new RegistryException(RegistryException.Kind.VERIFICATION,
+      throw new RegistryException(Failure.VERIFICATION,
           "fetch " + blob.digest() + ": asked for bytes " + start + "-" + (end - 1) + " of " + blob.size()
               + " but got Content-Range " + (header == null ? "(none)" : HttpErrors.sanitize(header)));
-    }
-  }
-
-  private static Duration retryAfter(String header) {
-    if (header == null) {
-      return null;
-    }
-    try {
-      long seconds = Long.parseLong(header.trim());
-      return Duration.ofSeconds(Math.max(0, Math.min(seconds, 60)));
-    } catch (NumberFormatException e) {
-      return null;
     }
   }
 
@@ -285,20 +256,5 @@ public final class ChunkedBlobFetcher implements BlobFetcher, AutoCloseable {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /** A transient HTTP status (408, 429, 5xx), with the server's Retry-After when it gave one. */
-  static final class RetryableStatusException extends IOException {
-    private static final long serialVersionUID = 1L;
-    private final transient Duration retryAfter;
-
-    RetryableStatusException(String message, Duration retryAfter) {
-      super(message);
-      this.retryAfter = retryAfter;
-    }
-
-    Duration retryAfter() {
-      return retryAfter;
-    }
   }
 }

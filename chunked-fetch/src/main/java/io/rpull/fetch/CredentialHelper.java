@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -85,6 +87,6 @@ public final class CredentialHelper {
   }
 
   private static RegistryException failure(String helper, String why) {
-    return new RegistryException(RegistryException.Kind.AUTH, "credential helper \"" + helper + "\" failed: " + why);
+    return new RegistryException(Failure.AUTH, "credential helper \"" + helper + "\" failed: " + why);
   }
 }

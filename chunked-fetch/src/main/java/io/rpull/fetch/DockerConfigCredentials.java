@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -47,7 +49,7 @@ public final class DockerConfigCredentials implements CredentialStore {
       return new DockerConfigCredentials(new ObjectMapper().readTree(file.toFile()), file, helpers);
     } catch (IOException e) {
       // The file holds secrets: name it, never echo it (CVE-2020-8564).
-      throw new RegistryException(RegistryException.Kind.AUTH, "docker config " + file + " is not valid JSON");
+      throw new RegistryException(Failure.AUTH, "docker config " + file + " is not valid JSON");
     }
   }
 
@@ -89,12 +91,12 @@ public final class DockerConfigCredentials implements CredentialStore {
       try {
         decoded = new String(Base64.getDecoder().decode(auth.trim()), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw new RegistryException(RegistryException.Kind.AUTH,
+        throw new RegistryException(Failure.AUTH,
             "docker config " + file + ": the \"auth\" of " + key + " is not valid base64");
       }
       int colon = decoded.indexOf(':');
       if (colon < 0) {
-        throw new RegistryException(RegistryException.Kind.AUTH,
+        throw new RegistryException(Failure.AUTH,
             "docker config " + file + ": the \"auth\" of " + key + " is not user:password");
       }
       user = decoded.substring(0, colon);

@@ -1,5 +1,11 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+import io.rpull.types.MediaTypes;
+import io.rpull.types.Platform;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -45,7 +51,7 @@ public final class DocumentParser {
       type = root.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
     }
     if (MediaTypes.isSchema1(type) || root.path("schemaVersion").asInt(2) == 1) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
+      throw new RegistryException(Failure.OTHER,
           "schema 1 manifest " + digest + " is not supported: convert the image to schema 2 or OCI");
     }
     return type;
@@ -133,6 +139,6 @@ public final class DocumentParser {
   }
 
   private static RegistryException verification(Digest digest, String reason) {
-    return new RegistryException(RegistryException.Kind.VERIFICATION, "document " + digest + ": " + reason);
+    return new RegistryException(Failure.VERIFICATION, "document " + digest + ": " + reason);
   }
 }

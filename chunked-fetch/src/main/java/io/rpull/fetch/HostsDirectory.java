@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
@@ -63,7 +65,7 @@ public final class HostsDirectory {
     try {
       root = new TomlMapper().readTree(file.toFile());
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+      throw new RegistryException(Failure.USAGE,
           "hosts file " + file + " is not valid TOML: " + e.getMessage().lines().findFirst().orElse(""));
     }
     Path base = file.getParent();
@@ -88,7 +90,7 @@ public final class HostsDirectory {
     String withScheme = location.contains("://") ? location : defaultScheme + "://" + location;
     HttpUrl url = HttpUrl.parse(withScheme);
     if (url == null) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT, file + ": invalid host \"" + location + "\"");
+      throw new RegistryException(Failure.USAGE, file + ": invalid host \"" + location + "\"");
     }
     boolean overridePath = node.path("override_path").asBoolean(false);
     HttpUrl apiRoot = overridePath ? url : apiRootOf(url);
@@ -99,7 +101,7 @@ public final class HostsDirectory {
         try {
           capabilities.add(RegistryHost.Capability.valueOf(c.asText().toUpperCase(java.util.Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-          throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+          throw new RegistryException(Failure.USAGE,
               file + ": unknown capability \"" + c.asText() + "\" (pull, resolve, push)");
         }
       }
@@ -157,7 +159,7 @@ public final class HostsDirectory {
         }
       }
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT, "cannot read " + dir + ": " + e.getMessage());
+      throw new RegistryException(Failure.USAGE, "cannot read " + dir + ": " + e.getMessage());
     }
     cas.sort(null);
     return new TlsSettings(flagTls.skipVerify(), cas, client);

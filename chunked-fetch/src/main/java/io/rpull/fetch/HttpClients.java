@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -122,11 +124,11 @@ public final class HttpClients implements AutoCloseable {
         out.add(Certificates.decodeCertificatePem(m.group()));
       }
       if (out.isEmpty()) {
-        throw new RegistryException(RegistryException.Kind.INVALID_INPUT, "no PEM certificate in " + file);
+        throw new RegistryException(Failure.USAGE, "no PEM certificate in " + file);
       }
       return out;
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT, "cannot read CA file " + file + ": " + e);
+      throw new RegistryException(Failure.USAGE, "cannot read CA file " + file + ": " + e);
     }
   }
 
@@ -138,7 +140,7 @@ public final class HttpClients implements AutoCloseable {
       }
       return HeldCertificate.Companion.decode(pem);
     } catch (IOException | IllegalArgumentException e) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+      throw new RegistryException(Failure.USAGE,
           "cannot use client certificate " + cc.certificate() + " (PEM certificate and PKCS#8 key expected): "
               + e.getMessage());
     }

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
@@ -14,18 +16,29 @@ final class HttpErrors {
 
   private HttpErrors() {}
 
-  static boolean isRetryable(int code) {
-    return code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+  /**
+   * Returns when {@code response} succeeded; a status that says "later" becomes a retryable
+   * exception for the {@link RetryPolicy}, any other failure an answer of its class.
+   */
+  static void throwIfFailed(Response response, String what) throws RetryPolicy.RetryableStatusException {
+    if (response.isSuccessful()) {
+      return;
+    }
+    if (RetryPolicy.isRetryableStatus(response.code())) {
+      throw new RetryPolicy.RetryableStatusException(what + ": " + response.code() + " " + statusText(response.code()),
+          RetryPolicy.RetryableStatusException.parseRetryAfter(response.header("Retry-After")));
+    }
+    throw of(response, what);
   }
 
   static RegistryException of(Response response, String what) {
     int code = response.code();
     String detail = registryMessage(response);
     String message = what + ": " + code + " " + statusText(code) + (detail.isEmpty() ? "" : " (" + detail + ")");
-    RegistryException.Kind kind = switch (code) {
-      case 404 -> RegistryException.Kind.NOT_FOUND;
-      case 401, 403 -> RegistryException.Kind.AUTH;
-      default -> RegistryException.Kind.NETWORK;
+    Failure kind = switch (code) {
+      case 404 -> Failure.NOT_FOUND;
+      case 401, 403 -> Failure.AUTH;
+      default -> Failure.NETWORK;
     };
     if (code == 401) {
       message = message + ": the registry refused the credentials; check --user or your docker config";

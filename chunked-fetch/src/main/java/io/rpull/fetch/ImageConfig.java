@@ -1,5 +1,8 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Platform;
+import io.rpull.types.Digest;
+
 import java.util.List;
 
 /** The parts of an image config a pull needs: the uncompressed layer digests and the platform. */

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Digest;
+
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;

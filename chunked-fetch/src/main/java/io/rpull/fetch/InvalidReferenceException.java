@@ -5,6 +5,6 @@ public final class InvalidReferenceException extends RegistryException {
   private static final long serialVersionUID = 1L;
 
   public InvalidReferenceException(String reference, String reason) {
-    super(Kind.INVALID_INPUT, "parse \"" + reference + "\": " + reason);
+    super(io.rpull.types.Failure.USAGE, "parse \"" + reference + "\": " + reason);
   }
 }

@@ -111,6 +111,9 @@ final class OrderedChunkStream extends InputStream {
    * bytes are requested once more on another connection and whichever copy arrives first is used.
    */
   private ChunkedBlobFetcher.Filled awaitHead(Chunk head) throws InterruptedException, ExecutionException {
+    if (!fetcher.options().hedges()) {
+      return head.download.get();
+    }
     long hedgeMillis = fetcher.options().hedgeAfter().toMillis();
     while (true) {
       Future<ChunkedBlobFetcher.Filled> winner = head.finished();

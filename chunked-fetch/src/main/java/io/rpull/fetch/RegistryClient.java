@@ -1,5 +1,10 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+import io.rpull.types.MediaTypes;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -9,22 +14,33 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Resolves references and fetches the small documents of an image (index, manifest, config), each
- * verified against its digest before it is parsed.
+ * One image's registry for one pull: resolves the reference, fetches the small documents (index,
+ * manifest, config), each verified against its digest before it is parsed, and opens layer blobs
+ * through the shared chunked downloader. Every request is retried by the one {@link RetryPolicy}.
  */
-public final class RegistryClient {
+public final class RegistryClient implements ImageSource {
   /** containerd's limit for manifests and indexes (4 * 1048 * 1048). */
   public static final long MAX_MANIFEST_BYTES = 4L * 1048 * 1048;
   /** Configs are JSON too; a config larger than this is hostile, not an image. */
   public static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
 
+  private final ImageReference ref;
   private final RegistryTransport transport;
   private final List<RegistryHost> hosts;
+  private final ChunkedBlobFetcher blobs;
+  private final RetryPolicy retry;
+  private final ByteCounter counter;
+  private final DocumentParser parser = new DocumentParser();
 
   /** @param hosts where the registry's content can be had, mirrors first, as {@link HostsDirectory} lists them */
-  public RegistryClient(RegistryTransport transport, List<RegistryHost> hosts) {
+  public RegistryClient(ImageReference ref, List<RegistryHost> hosts, RegistryTransport transport,
+      ChunkedBlobFetcher blobs, RetryPolicy retry, ByteCounter counter) {
+    this.ref = Objects.requireNonNull(ref, "ref");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.hosts = List.copyOf(hosts);
+    this.blobs = Objects.requireNonNull(blobs, "blobs");
+    this.retry = Objects.requireNonNull(retry, "retry");
+    this.counter = Objects.requireNonNull(counter, "counter");
   }
 
   public List<RegistryHost> hosts() {
@@ -50,39 +66,49 @@ public final class RegistryClient {
         continue;
       }
       try {
-        return call.call(host);
+        return withRetries(what + " from " + host.authority(), host, call);
       } catch (IOException e) {
         last = network(what + " from " + host.authority(), e);
       } catch (RegistryException e) {
-        if (e.kind() == RegistryException.Kind.VERIFICATION || e.kind() == RegistryException.Kind.INVALID_INPUT
-            || e.kind() == RegistryException.Kind.UNSUPPORTED) {
+        if (e.failure() == Failure.VERIFICATION || e.failure() == Failure.USAGE
+            || e.failure() == Failure.OTHER) {
           throw e;
         }
         last = e;
       }
       // A host that answered (not found, unauthorized) says more than one that could not be reached.
-      if (answer == null && last.kind() != RegistryException.Kind.NETWORK) {
+      if (answer == null && last.failure() != Failure.NETWORK) {
         answer = last;
       }
     }
-    if (answer != null && last.kind() == RegistryException.Kind.NETWORK) {
+    if (answer != null && last.failure() == Failure.NETWORK) {
       throw answer;
     }
     if (last == null) {
-      throw new RegistryException(RegistryException.Kind.INVALID_INPUT,
+      throw new RegistryException(Failure.USAGE,
           what + ": no configured host has the " + capability.name().toLowerCase(java.util.Locale.ROOT) + " capability");
     }
     throw last;
   }
 
-  /** A document fetched by reference, with its verified descriptor. */
-  public record Resolved(Descriptor descriptor, byte[] content) {}
+  /** One host's call, repeated while the policy allows: a 429, a reset or a cut body is not an answer. */
+  private <T> T withRetries(String what, RegistryHost host, HostCall<T> call) throws IOException {
+    RetryPolicy.Attempts attempts = retry.attempts(what);
+    while (true) {
+      try {
+        return call.call(host);
+      } catch (IOException e) {
+        attempts.failed(e);
+      }
+    }
+  }
 
   /**
-   * Resolves {@code ref} to its top-level descriptor. The digest is computed from the bytes; a
+   * Resolves the reference to its top-level descriptor. The digest is computed from the bytes; a
    * reference with a digest, or a Docker-Content-Digest header, must agree with it.
    */
-  public Resolved resolve(ImageReference ref, DocumentParser parser) {
+  @Override
+  public Resolved resolve() {
     String what = "resolve " + ref;
     return firstAnswer(RegistryHost.Capability.RESOLVE, what, host -> {
       Request request = new Request.Builder()
@@ -90,19 +116,17 @@ public final class RegistryClient {
           .header("Accept", MediaTypes.MANIFEST_ACCEPT)
           .build();
       try (Response response = transport.execute(host, request)) {
-        if (!response.isSuccessful()) {
-          throw HttpErrors.of(response, what);
-        }
+        HttpErrors.throwIfFailed(response, what);
         byte[] body = readCapped(response, MAX_MANIFEST_BYTES, what);
         Digest digest = Digest.sha256Of(body);
         ref.digest().filter(d -> !d.equals(digest)).ifPresent(d -> {
-          throw new RegistryException(RegistryException.Kind.VERIFICATION,
+          throw new RegistryException(Failure.VERIFICATION,
               what + ": digest mismatch: " + host.authority() + " sent " + digest);
         });
         Optional.ofNullable(response.header("Docker-Content-Digest"))
             .filter(h -> !h.equals(digest.toString()))
             .ifPresent(h -> {
-              throw new RegistryException(RegistryException.Kind.VERIFICATION,
+              throw new RegistryException(Failure.VERIFICATION,
                   what + ": Docker-Content-Digest " + HttpErrors.sanitize(h) + " does not match the content " + digest);
             });
         String mediaType = parser.mediaTypeOf(body, response.header("Content-Type"), digest);
@@ -111,14 +135,15 @@ public final class RegistryClient {
     });
   }
 
-  /** Fetches a manifest, index or config named by {@code descriptor} and verifies size and digest. */
-  public byte[] fetchDocument(String repository, Descriptor descriptor) {
+  @Override
+  public byte[] fetchDocument(Descriptor descriptor) {
+    String repository = ref.repository();
     boolean config = MediaTypes.isConfig(descriptor.mediaType())
         || !(MediaTypes.isManifest(descriptor.mediaType()) || MediaTypes.isIndex(descriptor.mediaType()));
     long cap = config ? MAX_CONFIG_BYTES : MAX_MANIFEST_BYTES;
     String what = "fetch " + descriptor.digest();
     if (descriptor.size() > cap) {
-      throw new RegistryException(RegistryException.Kind.VERIFICATION,
+      throw new RegistryException(Failure.VERIFICATION,
           what + ": " + descriptor.size() + " bytes is more than the " + cap + " allowed for " + descriptor.mediaType());
     }
     return firstAnswer(RegistryHost.Capability.PULL, what, host -> {
@@ -127,12 +152,10 @@ public final class RegistryClient {
           .header("Accept", config ? "*/*" : descriptor.mediaType())
           .build();
       try (Response response = transport.execute(host, request)) {
-        if (!response.isSuccessful()) {
-          throw HttpErrors.of(response, what);
-        }
+        HttpErrors.throwIfFailed(response, what);
         byte[] body = readCapped(response, descriptor.size(), what);
         if (body.length != descriptor.size() || !Digest.sha256Of(body).equals(descriptor.digest())) {
-          throw new RegistryException(RegistryException.Kind.VERIFICATION,
+          throw new RegistryException(Failure.VERIFICATION,
               what + ": content from " + host.authority() + " does not match its descriptor (got " + body.length
                   + " bytes, digest " + Digest.sha256Of(body) + ")");
         }
@@ -141,16 +164,22 @@ public final class RegistryClient {
     });
   }
 
+  @Override
+  public InputStream openBlob(Descriptor blob, long offset) {
+    return blobs.open(transport, new BlobLocation(hosts, ref.repository(), blob.digest(), blob.size()), offset,
+        counter);
+  }
+
   private static byte[] readCapped(Response response, long cap, String what) throws IOException {
     long declared = response.body().contentLength();
     if (declared > cap) {
-      throw new RegistryException(RegistryException.Kind.VERIFICATION,
+      throw new RegistryException(Failure.VERIFICATION,
           what + ": document of " + declared + " bytes is larger than the " + cap + " allowed");
     }
     try (InputStream in = response.body().byteStream()) {
       byte[] body = in.readNBytes((int) Math.min(cap + 1, Integer.MAX_VALUE - 8));
       if (body.length > cap) {
-        throw new RegistryException(RegistryException.Kind.VERIFICATION,
+        throw new RegistryException(Failure.VERIFICATION,
             what + ": document is larger than the " + cap + " bytes allowed");
       }
       return body;
@@ -159,11 +188,11 @@ public final class RegistryClient {
 
   static RegistryException network(String what, IOException e) {
     if (e instanceof javax.net.ssl.SSLException) {
-      return new RegistryException(RegistryException.Kind.NETWORK, what + ": TLS verification failed ("
+      return new RegistryException(Failure.NETWORK, what + ": TLS verification failed ("
           + rootCause(e) + "); trust the registry's CA with --tlscacert or a hosts.toml \"ca\","
           + " or pass --skip-verify", e);
     }
-    return new RegistryException(RegistryException.Kind.NETWORK, what + ": " + e.getMessage(), e);
+    return new RegistryException(Failure.NETWORK, what + ": " + e.getMessage(), e);
   }
 
   private static String rootCause(Throwable t) {

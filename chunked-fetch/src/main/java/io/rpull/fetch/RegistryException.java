@@ -1,32 +1,17 @@
 package io.rpull.fetch;
 
-/** A registry interaction failed; {@link #kind()} says which class of failure, for exit codes. */
-public class RegistryException extends RuntimeException {
+import io.rpull.types.Failure;
+import io.rpull.types.RpullException;
+
+/** A registry interaction failed; {@link #failure()} says which class of failure. */
+public class RegistryException extends RpullException {
   private static final long serialVersionUID = 1L;
 
-  /** Failure classes a caller can act on differently. */
-  public enum Kind {
-    INVALID_INPUT,
-    NOT_FOUND,
-    AUTH,
-    NETWORK,
-    VERIFICATION,
-    UNSUPPORTED
+  public RegistryException(Failure failure, String message) {
+    super(failure, message);
   }
 
-  private final Kind kind;
-
-  public RegistryException(Kind kind, String message) {
-    super(message);
-    this.kind = kind;
-  }
-
-  public RegistryException(Kind kind, String message, Throwable cause) {
-    super(message, cause);
-    this.kind = kind;
-  }
-
-  public Kind kind() {
-    return kind;
+  public RegistryException(Failure failure, String message, Throwable cause) {
+    super(failure, message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import java.io.IOException;
 import java.util.Objects;
 import okhttp3.HttpUrl;
@@ -36,7 +38,7 @@ public final class RegistryTransport {
         retry = auth.onUnauthorized(unauthorized);
       }
       if (!retry) {
-        throw new RegistryException(RegistryException.Kind.AUTH,
+        throw new RegistryException(Failure.AUTH,
             "authorization failed for " + host.authority() + "/" + repositoryPath(request.url())
                 + ": the registry answered 401 Unauthorized; pass --user or check your credentials");
       }
@@ -68,16 +70,16 @@ public final class RegistryTransport {
       String location = response.header("Location");
       response.close();
       if (hop >= MAX_REDIRECTS) {
-        throw new RegistryException(RegistryException.Kind.NETWORK,
+        throw new RegistryException(Failure.NETWORK,
             "too many redirects (more than " + MAX_REDIRECTS + ") for " + redact(origin));
       }
       HttpUrl next = location == null ? null : request.url().resolve(location);
       if (next == null) {
-        throw new RegistryException(RegistryException.Kind.NETWORK,
+        throw new RegistryException(Failure.NETWORK,
             "redirect without a valid Location from " + redact(request.url()));
       }
       if (request.url().isHttps() && !next.isHttps()) {
-        throw new RegistryException(RegistryException.Kind.NETWORK,
+        throw new RegistryException(Failure.NETWORK,
             "insecure redirect from https to " + redact(next) + " refused");
       }
       // Once the chain leaves the registry's origin, credentials never come back (CVE-2024-45336).

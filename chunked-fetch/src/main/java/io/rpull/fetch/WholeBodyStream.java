@@ -46,7 +46,7 @@ final class WholeBodyStream extends InputStream {
       throw new EOFException("fetch " + blob.digest() + ": connection closed " + remaining + " bytes early");
     }
     remaining -= n;
-    counter.received(blob, n);
+    counter.received(blob.digest(), n);
     return n;
   }
 

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -174,7 +176,7 @@ class ChallengeAuthenticatorTest {
       RegistryTransport anonymous = new RegistryTransport(clients,
           new ChallengeAuthenticator(CredentialStore.NONE, u -> clients.base(), Clock.systemUTC()));
       RegistryException e = assertThrows(RegistryException.class, () -> anonymous.execute(host, request).close());
-      assertEquals(RegistryException.Kind.AUTH, e.kind());
+      assertEquals(Failure.AUTH, e.failure());
       RegistryTransport withUser = new RegistryTransport(clients, new ChallengeAuthenticator(
           CredentialStore.forHost(basic.getHostName() + ":" + basic.getPort(), new Credentials("u", "p")),
           u -> clients.base(), Clock.systemUTC()));

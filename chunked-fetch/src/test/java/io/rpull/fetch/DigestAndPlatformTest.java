@@ -1,5 +1,8 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Platform;
+import io.rpull.types.Digest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,7 +67,7 @@ class DockerConfigCredentialsTest {
     CredentialStore store = load("{\"credsStore\":\"broken\",\"auths\":{\"r.example.com\":{\"auth\":\""
         + b64("fallback:secret") + "\"}}}", helpers("echo token=LEAKED; exit 3", Duration.ofSeconds(5)));
     RegistryException e = assertThrows(RegistryException.class, () -> store.lookup("r.example.com"));
-    assertEquals(RegistryException.Kind.AUTH, e.kind());
+    assertEquals(Failure.AUTH, e.failure());
     assertTrue(e.getMessage().contains("exited with status 3"), e.getMessage());
     assertFalse(e.getMessage().contains("LEAKED"));
   }

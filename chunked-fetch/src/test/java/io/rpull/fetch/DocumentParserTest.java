@@ -1,5 +1,10 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+import io.rpull.types.MediaTypes;
+import io.rpull.types.Platform;
+import io.rpull.types.Digest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,8 +45,8 @@ class DocumentParserTest {
     byte[] indexWithLayers = json("{'schemaVersion':2,'manifests':[],'layers':[]}");
     byte[] manifestWithManifests = json("{'schemaVersion':2,'config':{'mediaType':'a','digest':'" + D1
         + "','size':1},'layers':[],'manifests':[]}");
-    assertEquals(RegistryException.Kind.VERIFICATION, assertThrows(RegistryException.class,
-        () -> parser.parseIndex(indexWithLayers, digestOf(indexWithLayers))).kind());
+    assertEquals(Failure.VERIFICATION, assertThrows(RegistryException.class,
+        () -> parser.parseIndex(indexWithLayers, digestOf(indexWithLayers))).failure());
     assertThrows(RegistryException.class, () -> parser.parseManifest(manifestWithManifests,
         digestOf(manifestWithManifests)));
   }
@@ -61,7 +66,7 @@ class DocumentParserTest {
     byte[] body = json("{'schemaVersion':1,'name':'x'}");
     RegistryException e = assertThrows(RegistryException.class,
         () -> parser.mediaTypeOf(body, MediaTypes.DOCKER_SCHEMA1_SIGNED, digestOf(body)));
-    assertEquals(RegistryException.Kind.UNSUPPORTED, e.kind());
+    assertEquals(Failure.OTHER, e.failure());
     assertTrue(e.getMessage().contains("schema 1"));
   }
 
@@ -73,7 +78,7 @@ class DocumentParserTest {
     byte[] badDigest = json("{'schemaVersion':2,'config':{'mediaType':'a','digest':'sha256:../x','size':1},'layers':[]}");
     for (byte[] body : new byte[][] {truncated, deep, negative, badDigest}) {
       RegistryException e = assertThrows(RegistryException.class, () -> parser.parseManifest(body, digestOf(body)));
-      assertEquals(RegistryException.Kind.VERIFICATION, e.kind());
+      assertEquals(Failure.VERIFICATION, e.failure());
     }
   }
 

@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +45,7 @@ class ImageReferenceTest {
   void parse_rejectsInvalidReferences(String text) {
     InvalidReferenceException e = assertThrows(InvalidReferenceException.class, () -> ImageReference.parse(text));
     assertTrue(e.getMessage().startsWith("parse \""), e.getMessage());
-    assertEquals(RegistryException.Kind.INVALID_INPUT, e.kind());
+    assertEquals(Failure.USAGE, e.failure());
   }
 
   @Test

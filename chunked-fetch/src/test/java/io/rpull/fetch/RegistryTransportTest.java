@@ -1,5 +1,7 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Failure;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,7 +83,7 @@ class RegistryTransportTest {
     registry.enqueue(new MockResponse.Builder().code(401).build());
     RegistryException e = assertThrows(RegistryException.class,
         () -> transport.execute(TestHosts.plain(registry), new Request.Builder().url(registry.url("/v2/team/app/manifests/v1")).build()).close());
-    assertEquals(RegistryException.Kind.AUTH, e.kind());
+    assertEquals(Failure.AUTH, e.failure());
     assertTrue(e.getMessage().contains("team/app"), e.getMessage());
   }
 

@@ -1,52 +1,46 @@
 package io.rpull.containerd;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import io.rpull.types.Failure;
+import io.rpull.types.RpullException;
 
-/** A containerd call failed; the message names the operation and containerd's own words. */
-public class ContainerdException extends RuntimeException {
+/**
+ * A containerd call failed; the message names the operation and containerd's own words. {@link
+ * #code()} is containerd's error kind (its errdefs), which callers branch on; {@link #failure()} is
+ * the class a user sees.
+ */
+public class ContainerdException extends RpullException {
   private static final long serialVersionUID = 1L;
 
-  /** Failure classes that callers and exit codes distinguish. */
-  public enum Kind {
-    UNAVAILABLE,
+  /** containerd's error kinds that callers act on. */
+  public enum Code {
     NOT_FOUND,
     ALREADY_EXISTS,
-    VERIFICATION,
+    UNAVAILABLE,
+    FAILED_PRECONDITION,
     OTHER
   }
 
-  private final Kind kind;
+  private final Code code;
 
-  public ContainerdException(Kind kind, String message, Throwable cause) {
-    super(message, cause);
-    this.kind = kind;
+  public ContainerdException(Code code, String message, Throwable cause) {
+    this(code, Failure.CONTAINERD, message, cause);
   }
 
-  public Kind kind() {
-    return kind;
+  private ContainerdException(Code code, Failure failure, String message, Throwable cause) {
+    super(failure, message, cause);
+    this.code = code;
   }
 
-  /** Wraps a gRPC failure of {@code operation}. */
-  public static ContainerdException of(String operation, StatusRuntimeException e) {
-    Status status = e.getStatus();
-    Kind kind = switch (status.getCode()) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED -> Kind.UNAVAILABLE;
-      case NOT_FOUND -> Kind.NOT_FOUND;
-      case ALREADY_EXISTS -> Kind.ALREADY_EXISTS;
-      default -> Kind.OTHER;
-    };
-    String detail = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
-    return new ContainerdException(kind, operation + ": " + detail, e);
+  /** Content or a layer that does not match what the image says it is. */
+  public static ContainerdException verification(String message, Throwable cause) {
+    return new ContainerdException(Code.FAILED_PRECONDITION, Failure.VERIFICATION, message, cause);
   }
 
-  static boolean is(StatusRuntimeException e, Status.Code code) {
-    return e.getStatus().getCode() == code;
+  public Code code() {
+    return code;
   }
 
-  /** containerd reports a write ref held by another writer as UNAVAILABLE "... locked ...". */
-  static boolean isRefLocked(StatusRuntimeException e) {
-    String description = e.getStatus().getDescription();
-    return is(e, Status.Code.UNAVAILABLE) && description != null && description.contains("locked");
+  public boolean is(Code wanted) {
+    return code == wanted;
   }
 }

@@ -1,68 +1,22 @@
 package io.rpull.containerd;
 
-import io.grpc.StatusRuntimeException;
-import io.rpull.containerd.api.leases.AddResourceRequest;
-import io.rpull.containerd.api.leases.CreateRequest;
-import io.rpull.containerd.api.leases.DeleteRequest;
-import io.rpull.containerd.api.leases.Resource;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 
 /**
- * Pull leases as the Go client makes them: a random id and a {@code containerd.io/gc.expire}
- * label, so that a pull that dies never pins its content forever.
+ * Leases protect what a pull creates from garbage collection until the image record exists. Every
+ * lease rpull makes expires ({@code containerd.io/gc.expire}), so a pull that dies never pins its
+ * content forever.
  */
-public final class Leases {
-  public static final String EXPIRE_LABEL = "containerd.io/gc.expire";
-  public static final Duration PULL_LEASE_EXPIRY = Duration.ofHours(24);
-
-  private final ContainerdSession session;
-  private final Clock clock;
-  private final SecureRandom random = new SecureRandom();
-
-  public Leases(ContainerdSession session, Clock clock) {
-    this.session = session;
-    this.clock = clock;
-  }
+public interface Leases {
+  String EXPIRE_LABEL = "containerd.io/gc.expire";
+  Duration PULL_LEASE_EXPIRY = Duration.ofHours(24);
 
   /** Creates a lease that expires after {@code expiry}; returns its id. */
-  public String create(Duration expiry) {
-    byte[] nonce = new byte[3];
-    random.nextBytes(nonce);
-    String id = "rpull-" + System.nanoTime() + "-" + Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
-    String expires = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
-        clock.instant().plus(expiry).truncatedTo(ChronoUnit.SECONDS).atOffset(java.time.ZoneOffset.UTC));
-    try {
-      return session.leases()
-          .create(CreateRequest.newBuilder().setId(id).putLabels(EXPIRE_LABEL, expires).build())
-          .getLease().getId();
-    } catch (StatusRuntimeException e) {
-      throw ContainerdException.of("create lease", e);
-    }
-  }
+  String create(Duration expiry);
 
-  /** Deletes a lease; what it protected is then protected only by the image record. */
-  public void delete(String id) {
-    try {
-      session.leases().delete(DeleteRequest.newBuilder().setId(id).build());
-    } catch (StatusRuntimeException e) {
-      throw ContainerdException.of("delete lease " + id, e);
-    }
-  }
+  /** Deletes a lease; what it protected is then protected only by references to it. */
+  void delete(String id);
 
   /** Adds a resource, e.g. type {@code snapshots/overlaybd} or {@code content}, to a lease. */
-  public void addResource(String leaseId, String type, String resourceId) {
-    try {
-      session.leases().addResource(AddResourceRequest.newBuilder()
-          .setId(leaseId)
-          .setResource(Resource.newBuilder().setType(type).setId(resourceId))
-          .build());
-    } catch (StatusRuntimeException e) {
-      throw ContainerdException.of("add " + type + " " + resourceId + " to lease " + leaseId, e);
-    }
-  }
+  void addResource(String leaseId, String type, String resourceId);
 }

@@ -1,21 +1,23 @@
 package io.rpull.cli;
 
-import io.rpull.containerd.ContainerdException;
-import io.rpull.fetch.RegistryException;
+import io.rpull.types.Failure;
+import java.util.Locale;
 
 /**
  * Exit codes, one per failure class, so that hooks and scripts can tell "retry later" from "fix the
- * reference". Any non-zero code means the image is not (completely) there, as with ctr.
+ * reference". Any non-zero code means the image is not (completely) there, as with ctr. This is the
+ * one place where failure classes become numbers.
  */
 enum ExitCode {
   OK(0, "success"),
   FAILURE(1, "any other failure"),
-  USAGE(2, "invalid flags, or an invalid image reference"),
+  USAGE(2, "invalid flags, or an invalid image reference (nothing was contacted)"),
   NOT_FOUND(3, "the image, tag or platform does not exist in the registry"),
   AUTH(4, "the registry refused the credentials, or none were given"),
   NETWORK(5, "the registry could not be reached or kept failing"),
   VERIFICATION(6, "content did not match its digest or size, or a document was malformed"),
-  CONTAINERD(7, "containerd or the snapshotter failed or could not be reached");
+  CONTAINERD(7, "containerd or the snapshotter failed or could not be reached"),
+  INTERRUPTED(130, "interrupted by SIGINT (143: by SIGTERM); a rerun resumes");
 
   final int code;
   final String meaning;
@@ -25,32 +27,30 @@ enum ExitCode {
     this.meaning = meaning;
   }
 
-  static ExitCode of(Throwable t) {
-    if (t instanceof RegistryException r) {
-      return switch (r.kind()) {
-        case INVALID_INPUT -> USAGE;
-        case NOT_FOUND -> NOT_FOUND;
-        case AUTH -> AUTH;
-        case NETWORK -> NETWORK;
-        case VERIFICATION -> VERIFICATION;
-        case UNSUPPORTED -> FAILURE;
-      };
-    }
-    if (t instanceof ContainerdException c) {
-      return c.kind() == ContainerdException.Kind.VERIFICATION ? VERIFICATION : CONTAINERD;
-    }
-    if (t instanceof java.io.IOException) {
-      return NETWORK;
-    }
-    return FAILURE;
+  static ExitCode of(Failure failure) {
+    return switch (failure) {
+      case OTHER -> FAILURE;
+      case USAGE -> USAGE;
+      case NOT_FOUND -> NOT_FOUND;
+      case AUTH -> AUTH;
+      case NETWORK -> NETWORK;
+      case VERIFICATION -> VERIFICATION;
+      case CONTAINERD -> CONTAINERD;
+      case INTERRUPTED -> INTERRUPTED;
+    };
+  }
+
+  /** The name JSON results give it ({@code not_found}, ...). */
+  String jsonName() {
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /** The table printed in --help. */
-  static String table() {
-    StringBuilder b = new StringBuilder();
+  static java.util.Map<String, String> helpList() {
+    java.util.Map<String, String> lines = new java.util.LinkedHashMap<>();
     for (ExitCode c : values()) {
-      b.append(String.format("  %d  %s%n", c.code, c.meaning));
+      lines.put(String.valueOf(c.code), c.meaning);
     }
-    return b.toString();
+    return lines;
   }
 }

@@ -1,13 +1,12 @@
 package io.rpull.cli;
 
-import io.rpull.containerd.ContainerdException;
-import io.rpull.fetch.RegistryException;
+import io.rpull.engine.Failures;
 import java.io.PrintWriter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 
-/** Entry point: runs {@link RpullCommand}, maps failures to one {@code ctr: <message>} line and an exit code. */
+/** Entry point: runs {@link RpullCommand}; a usage error is one {@code ctr: <message>} line and exit 2. */
 public final class Main {
   private Main() {}
 
@@ -28,24 +27,18 @@ public final class Main {
         .setOut(out)
         .setErr(err)
         .setParameterExceptionHandler((ex, a) -> {
-          err.println("ctr: " + ex.getMessage());
-          err.println("Run 'rpull --help' for usage.");
+          err.println("ctr: " + ex.getMessage().replaceAll("\\p{Cntrl}", " ").strip());
           return ExitCode.USAGE.code;
         })
         .setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-          err.println("ctr: " + messageOf(ex));
+          var error = Failures.classify(ex);
+          err.println("ctr: " + error.message());
           if (command.debug) {
             ex.printStackTrace(err);
           }
-          return ExitCode.of(ex).code;
+          return ExitCode.of(error.failure()).code;
         });
+    cli.getCommandSpec().usageMessage().exitCodeList(ExitCode.helpList());
     return cli.execute(args);
-  }
-
-  static String messageOf(Throwable t) {
-    if (t instanceof RegistryException || t instanceof ContainerdException || t.getMessage() != null) {
-      return String.valueOf(t.getMessage()).replaceAll("\\p{Cntrl}", " ");
-    }
-    return t.toString();
   }
 }

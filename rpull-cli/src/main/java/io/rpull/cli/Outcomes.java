@@ -1,106 +1,119 @@
 package io.rpull.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rpull.engine.PullError;
+import io.rpull.engine.PullResult;
+import io.rpull.types.Failure;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The result of each image of a run, reported as ctr does ("done") or as JSON lines, with a summary
- * table for batches; the exit code is that of the first failure.
+ * The result of each image of a run, reported as ctr does ("done", or one {@code ctr:} line per
+ * failure) or as JSON lines, with a summary table for batches; the exit code is the worst failure's.
  */
 final class Outcomes {
-  private record Row(String image, String digest, ExitCode code, String message, long nanos, long fetched,
-      long present) {}
-
   private final PrintWriter out;
+  private final PrintWriter err;
   private final boolean json;
+  private final boolean debug;
   private final ObjectMapper mapper = new ObjectMapper();
-  private final List<Row> rows = new ArrayList<>();
-  private Runnable beforeResult = () -> {};
+  private final List<PullResult> results = new ArrayList<>();
+  private boolean finished;
 
-  /** Called before each result line, so that progress lines for the image come first. */
-  void beforeEachResult(Runnable flush) {
-    this.beforeResult = flush;
-  }
-
-  Outcomes(PrintWriter out, boolean json) {
+  Outcomes(PrintWriter out, PrintWriter err, boolean json, boolean debug) {
     this.out = out;
+    this.err = err;
     this.json = json;
+    this.debug = debug;
   }
 
-  synchronized void succeeded(PullResult result, long nanos) {
-    rows.add(new Row(result.image(), result.digest(), ExitCode.OK, "", nanos, result.bytesWritten(),
-        result.bytesPresent()));
+  synchronized void add(PullResult result) {
+    results.add(result);
     if (json) {
-      Map<String, Object> e = base("ok", result.image(), nanos);
-      e.put("digest", result.digest());
-      e.put("bytes_fetched", result.bytesWritten());
-      e.put("bytes_present", result.bytesPresent());
-      e.put("layers_placed", result.layersPlaced());
-      e.put("layers_applied", result.layersApplied());
-      e.put("layers_existing", result.layersExisting());
-      print(e);
+      print(event(result));
+    }
+    if (debug) {
+      result.error().map(PullError::cause).filter(c -> c != null).ifPresent(c -> c.printStackTrace(err));
     }
   }
 
-  synchronized void failed(String image, Throwable error, long nanos) {
-    ExitCode code = ExitCode.of(error);
-    rows.add(new Row(image, "", code, Main.messageOf(error), nanos, 0, 0));
-    if (json) {
-      Map<String, Object> e = base("failed", image, nanos);
-      e.put("failure", code.name().toLowerCase(Locale.ROOT));
-      e.put("exit_code", code.code);
-      e.put("message", Main.messageOf(error));
-      print(e);
+  /** A failure of {@code image} before any pull started (a malformed reference, containerd unreachable). */
+  synchronized void failed(String image, PullError error) {
+    add(new PullResult(image, Optional.empty(), 0, 0, 0, 0, 0, Duration.ZERO, Optional.of(error)));
+  }
+
+  synchronized boolean hasResultFor(int inputs) {
+    return results.size() >= inputs;
+  }
+
+  /** Records {@code error} for every image from {@code images} that has no result yet. */
+  synchronized void failedRemaining(List<String> images, PullError error) {
+    for (int i = results.size(); i < images.size(); i++) {
+      failed(images.get(i), error);
     }
   }
 
-  /** Records {@code error} for every image that has no outcome yet. */
-  synchronized void failedRemaining(List<String> images, Throwable error) {
-    for (String image : images) {
-      if (rows.stream().noneMatch(r -> r.image.equals(image))) {
-        failed(image, error, 0);
-      }
-    }
-  }
-
-  /** Prints what is left to print and returns the exit code. */
-  synchronized int finish(PrintWriter err) {
-    boolean allOk = rows.stream().allMatch(r -> r.code == ExitCode.OK);
-    if (!json) {
-      if (rows.size() > 1) {
-        out.printf("%-60s %-8s %9s %12s%n", "IMAGE", "STATUS", "TIME", "FETCHED");
-        for (Row r : rows) {
-          out.printf("%-60s %-8s %8.1fs %12s%n", r.image, r.code == ExitCode.OK ? "ok" : "failed", r.nanos / 1e9,
-              ProgressDisplay.human(r.fetched));
+  /** Prints what is left to print and returns the exit code. Only the first call prints. */
+  synchronized int finish() {
+    if (!finished) {
+      finished = true;
+      if (!json) {
+        if (results.size() > 1) {
+          out.printf("%-60s %-12s %9s %12s%n", "IMAGE", "STATUS", "TIME", "FETCHED");
+          for (PullResult r : results) {
+            out.printf("%-60s %-12s %8.1fs %12s%n", r.image(), code(r) == ExitCode.OK ? "ok" : code(r).jsonName(),
+                r.elapsed().toMillis() / 1000.0, ProgressDisplay.human(r.bytesFetched()));
+          }
+        }
+        results.stream().flatMap(r -> r.error().stream()).map(PullError::message).distinct()
+            .forEach(m -> err.println("ctr: " + m));
+        if (worst().isEmpty()) {
+          out.println("done");
         }
       }
-      rows.stream().filter(r -> r.code != ExitCode.OK).map(r -> r.message).distinct()
-          .forEach(m -> err.println("ctr: " + m));
-      if (allOk) {
-        out.println("done");
-      }
+      out.flush();
+      err.flush();
     }
-    out.flush();
-    err.flush();
-    return rows.stream().map(Row::code).filter(c -> c != ExitCode.OK).findFirst().orElse(ExitCode.OK).code;
+    return worst().map(ExitCode::of).orElse(ExitCode.OK).code;
   }
 
-  private static Map<String, Object> base(String status, String image, long nanos) {
+  private Optional<Failure> worst() {
+    return results.stream().flatMap(r -> r.error().stream()).map(PullError::failure).reduce(Failure::worse);
+  }
+
+  private static ExitCode code(PullResult r) {
+    return r.error().map(e -> ExitCode.of(e.failure())).orElse(ExitCode.OK);
+  }
+
+  private Map<String, Object> event(PullResult r) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("event", "result");
-    e.put("image", image);
-    e.put("status", status);
-    e.put("duration_ms", nanos / 1_000_000);
+    e.put("image", r.image());
+    e.put("status", r.succeeded() ? "ok" : "failed");
+    e.put("duration_ms", r.elapsed().toMillis());
+    r.digest().ifPresent(d -> e.put("digest", d.toString()));
+    if (r.succeeded()) {
+      e.put("bytes_fetched", r.bytesFetched());
+      e.put("bytes_present", r.bytesReused());
+      e.put("layers_placed", r.layersPlaced());
+      e.put("layers_applied", r.layersApplied());
+      e.put("layers_existing", r.layersExisting());
+    } else {
+      PullError error = r.error().orElseThrow();
+      ExitCode code = ExitCode.of(error.failure());
+      e.put("failure", code.jsonName());
+      e.put("exit_code", code.code);
+      e.put("message", error.message());
+    }
     return e;
   }
 
   private void print(Map<String, Object> event) {
-    beforeResult.run();
     try {
       out.println(mapper.writeValueAsString(event));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

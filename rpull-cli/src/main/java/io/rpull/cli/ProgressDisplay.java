@@ -1,7 +1,10 @@
 package io.rpull.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rpull.engine.PullResult;
 import java.io.PrintWriter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,8 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Shows {@link PullProgress}: ctr's redrawn table on a terminal, one plain line per finished blob
- * when stdout is a pipe or a log, JSON lines for machines, or nothing (--debug, as ctr).
+ * Shows the {@link PullProgress} of the image being pulled: ctr's table redrawn in place on a
+ * terminal, plain lines when stdout is a pipe or a log, JSON lines for machines, or nothing
+ * (--debug, as ctr).
  */
 abstract class ProgressDisplay implements AutoCloseable {
   enum Mode {
@@ -23,13 +27,13 @@ abstract class ProgressDisplay implements AutoCloseable {
     NONE
   }
 
-  protected final PullProgress progress;
   protected final PrintWriter out;
   private final ScheduledExecutorService ticker;
+  protected volatile PullProgress current;
+  protected final RateWindow rate = new RateWindow(3.0);
   private final Set<String> reported = new HashSet<>();
 
-  private ProgressDisplay(PullProgress progress, PrintWriter out, long periodMillis) {
-    this.progress = progress;
+  private ProgressDisplay(PrintWriter out, long periodMillis) {
     this.out = out;
     this.ticker = periodMillis <= 0 ? null : Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "rpull-progress");
@@ -41,33 +45,54 @@ abstract class ProgressDisplay implements AutoCloseable {
     }
   }
 
-  static ProgressDisplay create(Mode mode, PullProgress progress, PrintWriter out) {
+  static ProgressDisplay create(Mode mode, PrintWriter out) {
     return switch (mode) {
-      case TABLE -> new Table(progress, out);
-      case PLAIN -> new Plain(progress, out);
-      case JSON -> new Json(progress, out);
-      case NONE -> new ProgressDisplay(progress, out, 0) {
+      case TABLE -> new Table(out, Terminal.query());
+      case PLAIN -> new Plain(out);
+      case JSON -> new Json(out);
+      case NONE -> new ProgressDisplay(out, 0) {
         @Override
-        void tick() {}
+        void tick(boolean last) {}
       };
     };
   }
 
-  abstract void tick();
+  /** Renders {@code progress}; {@code last}: the image's pull has ended, this is its final update. */
+  abstract void tick(boolean last);
 
-  /** Blobs that finished since the last call, each reported once. */
-  protected List<PullProgress.Blob> newlyFinished() {
-    return progress.blobs().stream().filter(b -> b.finished() && reported.add(b.key)).toList();
+  /** From now on, shows this image. */
+  synchronized void show(PullProgress progress) {
+    current = progress;
+    rate.reset();
+    started(progress);
   }
 
-  /** Brings the display up to date now (before a result is printed under it). */
-  synchronized void flush() {
-    safeTick();
+  /** The image's pull ended: its final update, before its result is printed. */
+  synchronized void ended(PullProgress progress) {
+    if (current == progress) {
+      safeTick(true);
+    }
   }
 
-  private synchronized void safeTick() {
+  protected void started(PullProgress progress) {}
+
+  /** Blobs whose bytes are committed since the last call, each reported once. */
+  protected List<PullProgress.Blob> newlyCommitted(PullProgress progress) {
+    return progress.blobs().stream().filter(b -> b.committed() && reported.add(b.key)).toList();
+  }
+
+  private void safeTick() {
+    safeTick(false);
+  }
+
+  private synchronized void safeTick(boolean last) {
+    if (current == null) {
+      return;
+    }
     try {
-      tick();
+      rate.sample(current.bytesFetched());
+      tick(last);
+      out.flush();
     } catch (RuntimeException e) {
       // A display must never break a pull.
     }
@@ -78,13 +103,8 @@ abstract class ProgressDisplay implements AutoCloseable {
     if (ticker != null) {
       ticker.shutdownNow();
     }
-    closing = true;
-    tick();
     out.flush();
   }
-
-  /** Set for the last update, after which only results follow. */
-  protected boolean closing;
 
   static String human(double bytes) {
     String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -96,95 +116,226 @@ abstract class ProgressDisplay implements AutoCloseable {
     return String.format("%.1f %s", bytes, units[u]);
   }
 
-  /** ctr's table, redrawn in place every 100 ms. */
-  private static final class Table extends ProgressDisplay {
-    private static final int BAR = 40;
-    private int drawn;
-
-    Table(PullProgress progress, PrintWriter out) {
-      super(progress, out, 100);
+  static String seconds(double s) {
+    if (s < 60) {
+      return String.format("%.0f s", Math.ceil(s));
     }
-
-    @Override
-    void tick() {
-      List<PullProgress.Blob> blobs = progress.blobs();
-      StringBuilder frame = new StringBuilder();
-      if (drawn > 0) {
-        frame.append("\033[").append(drawn).append('A');
-      }
-      int width = blobs.stream().mapToInt(b -> shortKey(b).length()).max().orElse(10) + 1;
-      for (PullProgress.Blob b : blobs) {
-        long got = b.finished() ? b.size : Math.min(b.received.get(), b.size);
-        int filled = b.size == 0 ? BAR : (int) (BAR * got / b.size);
-        frame.append(String.format("\033[2K%-" + width + "s %-12s |%s%s| %s/%s%n", shortKey(b) + ":", b.status.word,
-            "+".repeat(filled), " ".repeat(BAR - filled), human(got), human(b.size)));
-      }
-      double elapsed = progress.elapsedSeconds();
-      frame.append(String.format("\033[2Kelapsed: %.1f s    total: %s    (%s/s)%n", elapsed,
-          human(progress.bytesFetched()), human(progress.bytesFetched() / Math.max(elapsed, 0.001))));
-      drawn = blobs.size() + 1;
-      out.print(frame);
-      out.flush();
-    }
+    return String.format("%dm%02ds", (long) s / 60, (long) s % 60);
   }
 
-  /** ctr's key with the digest cut to 12 hex digits, so that a line fits a 100-column terminal. */
+  /** Bytes still to come over the current rate, or "?" while there is no rate. */
+  static String eta(long remaining, double bytesPerSecond) {
+    if (remaining <= 0) {
+      return "0 s";
+    }
+    return bytesPerSecond < 1 ? "?" : seconds(remaining / bytesPerSecond);
+  }
+
+  /** ctr's key with the digest cut to 12 hex digits. */
   static String shortKey(PullProgress.Blob b) {
     int colon = b.key.indexOf(':');
     return colon > 0 && b.key.length() > colon + 13 ? b.key.substring(0, colon + 13) : b.key;
   }
 
-  /** One line per blob when it is finished, for logs and pipes. */
-  private static final class Plain extends ProgressDisplay {
-    Plain(PullProgress progress, PrintWriter out) {
-      super(progress, out, 1000);
+  /** The download rate over the last few seconds, not the average since the start. */
+  static final class RateWindow {
+    private final long windowNanos;
+    private final ArrayDeque<long[]> samples = new ArrayDeque<>();
+
+    RateWindow(double seconds) {
+      this.windowNanos = (long) (seconds * 1e9);
     }
 
-    @Override
-    void tick() {
-      for (PullProgress.Blob b : newlyFinished()) {
-        out.printf("%s: %s %s (%.1f s)%n", b.key, b.status.word, human(b.size), progress.elapsedSeconds());
+    synchronized void reset() {
+      samples.clear();
+    }
+
+    synchronized void sample(long bytes) {
+      long now = System.nanoTime();
+      samples.addLast(new long[] {now, bytes});
+      while (samples.size() > 2 && now - samples.peekFirst()[0] > windowNanos) {
+        samples.removeFirst();
       }
-      out.flush();
+    }
+
+    /** Bytes per second between the oldest and newest sample of the window. */
+    synchronized double bytesPerSecond() {
+      if (samples.size() < 2) {
+        return 0;
+      }
+      long[] first = samples.peekFirst();
+      long[] last = samples.peekLast();
+      double seconds = (last[0] - first[0]) / 1e9;
+      return seconds <= 0 ? 0 : (last[1] - first[1]) / seconds;
     }
   }
 
-  /** JSON lines: a "blob" event per finished blob and a "progress" event every second. */
-  private static final class Json extends ProgressDisplay {
-    private final ObjectMapper json = new ObjectMapper();
+  /**
+   * ctr's table, redrawn in place every 100 ms, fitted to the terminal: every line is cut to the
+   * width (a wrapped line would break the redraw), and the rows to its height.
+   */
+  private static final class Table extends ProgressDisplay {
+    private static final int MAX_BAR = 40;
+    private final Terminal terminal;
+    private int drawn;
 
-    Json(PullProgress progress, PrintWriter out) {
-      super(progress, out, 1000);
+    Table(PrintWriter out, Terminal terminal) {
+      super(out, 100);
+      this.terminal = terminal;
     }
 
     @Override
-    void tick() {
-      for (PullProgress.Blob b : newlyFinished()) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("event", "blob");
-        e.put("key", b.key);
-        e.put("digest", b.digest);
-        e.put("size", b.size);
-        e.put("status", b.status.word);
-        line(e);
-      }
-      if (closing) {
-        return;
-      }
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("event", "progress");
-      p.put("elapsed_ms", (long) (progress.elapsedSeconds() * 1000));
-      p.put("bytes_fetched", progress.bytesFetched());
-      line(p);
+    protected void started(PullProgress progress) {
+      drawn = 0;
     }
 
-    void line(Map<String, Object> event) {
+    @Override
+    void tick(boolean last) {
+      PullProgress p = current;
+      int width = Math.max(20, terminal.columns()) - 1;
+      List<PullProgress.Blob> shown = new ArrayList<>(p.blobs());
+      int room = Math.max(1, terminal.rows() - 3);
+      int hidden = 0;
+      // Too many rows for the screen: finished blobs make room first, then the last rows go.
+      for (int i = 0; shown.size() > room && i < shown.size(); ) {
+        PullProgress.Blob b = shown.get(i);
+        if (b.status == PullProgress.Status.DONE || b.status == PullProgress.Status.EXISTS) {
+          shown.remove(i);
+          hidden++;
+        } else {
+          i++;
+        }
+      }
+      while (shown.size() > room) {
+        shown.remove(shown.size() - 1);
+        hidden++;
+      }
+      List<String> lines = new ArrayList<>();
+      lines.add("pulling " + p.image());
+      int keyWidth = shown.stream().mapToInt(b -> shortKey(b).length()).max().orElse(10) + 1;
+      for (PullProgress.Blob b : shown) {
+        long got = b.done();
+        String sizes = human(got) + "/" + human(b.size);
+        String head = String.format("%-" + keyWidth + "s %-11s ", shortKey(b) + ":", b.status.word);
+        int bar = Math.min(MAX_BAR, width - head.length() - sizes.length() - 3);
+        if (bar >= 5) {
+          int filled = b.size == 0 ? bar : (int) (bar * got / b.size);
+          lines.add(head + "|" + "+".repeat(filled) + " ".repeat(bar - filled) + "| " + sizes);
+        } else {
+          lines.add(head + sizes);
+        }
+      }
+      if (hidden > 0) {
+        lines.add("(" + hidden + " more)");
+      }
+      long[] totalAndDone = p.totalAndDone();
+      double bytesPerSecond = rate.bytesPerSecond();
+      lines.add(String.format("elapsed: %.1f s   total: %s/%s   %s/s   ETA %s", p.elapsedSeconds(),
+          human(totalAndDone[1]), human(totalAndDone[0]), human(bytesPerSecond),
+          eta(totalAndDone[0] - totalAndDone[1], bytesPerSecond)));
+      StringBuilder frame = new StringBuilder();
+      if (drawn > 0) {
+        frame.append("\033[").append(drawn).append('A').append('\r');
+      }
+      for (String line : lines) {
+        frame.append("\033[2K").append(line.length() > width ? line.substring(0, width) : line).append('\n');
+      }
+      frame.append("\033[J"); // rows the previous frame had and this one has not
+      drawn = lines.size();
+      out.print(frame);
+    }
+  }
+
+  /**
+   * For logs and pipes: a line per blob when its bytes are committed (with its own time), a
+   * progress line every 5 s while the image downloads, and a summary line when it is done.
+   */
+  private static final class Plain extends ProgressDisplay {
+    private static final double PROGRESS_EVERY_SECONDS = 5;
+    private double lastProgress;
+
+    Plain(PrintWriter out) {
+      super(out, 1000);
+    }
+
+    @Override
+    protected void started(PullProgress progress) {
+      lastProgress = 0;
+    }
+
+    @Override
+    void tick(boolean last) {
+      PullProgress p = current;
+      for (PullProgress.Blob b : newlyCommitted(p)) {
+        out.printf("%s: %s %s (%.1f s)%n", b.key, b.status == PullProgress.Status.EXISTS ? "exists" : "done",
+            human(b.size), b.seconds());
+      }
+      if (last) {
+        PullResult r = p.result();
+        if (r != null && r.succeeded()) {
+          double s = r.elapsed().toMillis() / 1000.0;
+          out.printf("%s: %s fetched %s, reused %s in %.1f s (%s/s)%n", p.image(),
+              r.digest().map(Object::toString).orElse(""), human(r.bytesFetched()), human(r.bytesReused()), s,
+              human(s > 0 ? r.bytesFetched() / s : 0));
+        }
+        return;
+      }
+      double now = p.elapsedSeconds();
+      if (now - lastProgress >= PROGRESS_EVERY_SECONDS) {
+        lastProgress = now;
+        long[] totalAndDone = p.totalAndDone();
+        if (totalAndDone[0] > totalAndDone[1]) {
+          double bytesPerSecond = rate.bytesPerSecond();
+          out.printf("%s: %s of %s, %s/s, ETA %s%n", p.image(), human(totalAndDone[1]), human(totalAndDone[0]),
+              human(bytesPerSecond), eta(totalAndDone[0] - totalAndDone[1], bytesPerSecond));
+        }
+      }
+    }
+  }
+
+  /** JSON lines: a "blob" event per committed blob and a "progress" event every second. */
+  private static final class Json extends ProgressDisplay {
+    private final ObjectMapper json = new ObjectMapper();
+
+    Json(PrintWriter out) {
+      super(out, 1000);
+    }
+
+    @Override
+    void tick(boolean last) {
+      PullProgress p = current;
+      for (PullProgress.Blob b : newlyCommitted(p)) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("event", "blob");
+        e.put("image", p.image());
+        e.put("key", b.key);
+        e.put("digest", b.digest.toString());
+        e.put("size", b.size);
+        e.put("status", b.existed ? "exists" : "done");
+        e.put("duration_ms", (long) (b.seconds() * 1000));
+        line(e);
+      }
+      if (last) {
+        return;
+      }
+      long[] totalAndDone = p.totalAndDone();
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("event", "progress");
+      e.put("image", p.image());
+      e.put("elapsed_ms", (long) (p.elapsedSeconds() * 1000));
+      e.put("bytes_fetched", p.bytesFetched());
+      e.put("bytes_done", totalAndDone[1]);
+      e.put("bytes_total", totalAndDone[0]);
+      e.put("bytes_per_second", (long) rate.bytesPerSecond());
+      line(e);
+    }
+
+    private void line(Map<String, Object> event) {
       try {
         out.println(json.writeValueAsString(event));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         throw new IllegalStateException(e);
       }
-      out.flush();
     }
   }
 }

@@ -1,5 +1,11 @@
 package io.rpull.cli;
 
+import io.rpull.containerd.BlobKind;
+import io.rpull.engine.PullListener;
+import io.rpull.engine.PullResult;
+import io.rpull.snapshot.Unpacker;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,14 +13,15 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the pulls of one run are doing, blob by blob, for the progress displays. Written by the
- * pull and the downloader's byte counter, read by a display on its own schedule.
+ * What one image's pull is doing, blob by blob, for the progress displays: written by the engine's
+ * threads through {@link PullListener}, read by a display on its own schedule.
  */
-final class PullProgress {
-  /** ctr's words for a blob's state. */
+final class PullProgress implements PullListener {
+  /** ctr's words for a blob's state, and rpull's for a layer being committed. */
   enum Status {
     WAITING("waiting"),
     DOWNLOADING("downloading"),
+    COMMITTING("committing"),
     DONE("done"),
     EXISTS("exists");
 
@@ -25,38 +32,68 @@ final class PullProgress {
     }
   }
 
-  /** One blob: ctr's key ({@code layer-sha256:...}), size, bytes so far, state. */
+  /** One blob: ctr's key ({@code layer-sha256:...}), size, bytes so far, state, and its own times. */
   static final class Blob {
     final String key;
-    final String digest;
+    final Digest digest;
     final long size;
     final AtomicLong received = new AtomicLong();
+    final long queuedNanos = System.nanoTime();
+    volatile long firstByteNanos;
+    volatile long committedNanos;
+    volatile boolean existed;
     volatile Status status = Status.WAITING;
 
-    Blob(String key, String digest, long size) {
+    Blob(String key, Digest digest, long size) {
       this.key = key;
       this.digest = digest;
       this.size = size;
     }
 
-    boolean finished() {
-      Status s = status;
-      return s == Status.DONE || s == Status.EXISTS;
+    /** Its bytes are in containerd (the snapshot may still be committing). */
+    boolean committed() {
+      return committedNanos != 0;
+    }
+
+    /** Seconds from its first byte (or, if it needed none, from when it was queued) to its commit. */
+    double seconds() {
+      long start = firstByteNanos != 0 ? firstByteNanos : queuedNanos;
+      return committed() ? (committedNanos - start) / 1e9 : 0;
+    }
+
+    /** Bytes done: all of it once committed. */
+    long done() {
+      return committed() ? size : Math.min(received.get(), size);
     }
   }
 
-  private final Map<String, Blob> byDigest = new LinkedHashMap<>();
+  private final String image;
+  private final Map<Digest, Blob> blobs = new LinkedHashMap<>();
   private final long started = System.nanoTime();
   private final AtomicLong fetched = new AtomicLong();
+  private volatile PullResult result;
 
-  synchronized void queued(String kind, String digest, long size) {
-    byDigest.putIfAbsent(digest, new Blob(kind + "-" + digest, digest, size));
+  PullProgress(String image) {
+    this.image = image;
   }
 
-  void received(String digest, long bytes) {
+  String image() {
+    return image;
+  }
+
+  @Override
+  public synchronized void blobQueued(BlobKind kind, Descriptor blob) {
+    blobs.putIfAbsent(blob.digest(), new Blob(kind.word() + "-" + blob.digest(), blob.digest(), blob.size()));
+  }
+
+  @Override
+  public void bytesReceived(Digest digest, long bytes) {
     fetched.addAndGet(bytes);
     Blob b = blob(digest);
     if (b != null) {
+      if (b.firstByteNanos == 0) {
+        b.firstByteNanos = System.nanoTime();
+      }
       b.received.addAndGet(bytes);
       if (b.status == Status.WAITING) {
         b.status = Status.DOWNLOADING;
@@ -64,23 +101,63 @@ final class PullProgress {
     }
   }
 
-  void finished(String digest, boolean alreadyPresent) {
+  @Override
+  public void blobCommitted(Digest digest, boolean existed) {
     Blob b = blob(digest);
     if (b != null) {
-      b.status = alreadyPresent ? Status.EXISTS : Status.DONE;
+      b.existed = existed;
+      b.status = existed ? Status.EXISTS : Status.DONE;
+      b.committedNanos = System.nanoTime();
     }
   }
 
-  synchronized Blob blob(String digest) {
-    return byDigest.get(digest);
+  @Override
+  public void layerCommitting(Descriptor layer) {
+    Blob b = blob(layer.digest());
+    if (b != null) {
+      b.status = Status.COMMITTING;
+    }
+  }
+
+  @Override
+  public void layerDone(Descriptor layer, Unpacker.Outcome outcome) {
+    Blob b = blob(layer.digest());
+    if (b != null) {
+      b.status = b.existed ? Status.EXISTS : Status.DONE;
+    }
+  }
+
+  @Override
+  public void finished(PullResult result) {
+    this.result = result;
+  }
+
+  /** The result, once the pull has ended. */
+  PullResult result() {
+    return result;
+  }
+
+  synchronized Blob blob(Digest digest) {
+    return blobs.get(digest);
   }
 
   synchronized List<Blob> blobs() {
-    return new ArrayList<>(byDigest.values());
+    return new ArrayList<>(blobs.values());
   }
 
   long bytesFetched() {
     return fetched.get();
+  }
+
+  /** Bytes of every blob known so far, and of those, how many are done. */
+  long[] totalAndDone() {
+    long total = 0;
+    long done = 0;
+    for (Blob b : blobs()) {
+      total += b.size;
+      done += b.done();
+    }
+    return new long[] {total, done};
   }
 
   double elapsedSeconds() {

@@ -1,23 +1,25 @@
 package io.rpull.cli;
 
-import io.rpull.containerd.ContainerdConnection;
-import io.rpull.fetch.ByteCounter;
-import io.rpull.fetch.ChallengeAuthenticator;
-import io.rpull.fetch.ChunkedBlobFetcher;
+import io.rpull.engine.Failures;
+import io.rpull.engine.PullEngine;
+import io.rpull.engine.PullError;
+import io.rpull.engine.PullRequest;
+import io.rpull.engine.PullResult;
 import io.rpull.fetch.CredentialHelper;
-import io.rpull.fetch.CredentialStore;
 import io.rpull.fetch.Credentials;
 import io.rpull.fetch.DockerConfigCredentials;
 import io.rpull.fetch.FetchOptions;
-import io.rpull.fetch.HostsDirectory;
-import io.rpull.fetch.HttpClients;
 import io.rpull.fetch.ImageReference;
-import io.rpull.fetch.Platform;
-import io.rpull.fetch.RegistryClient;
-import io.rpull.fetch.RegistryHost;
-import io.rpull.fetch.RegistryTransport;
+import io.rpull.fetch.Registries;
+import io.rpull.fetch.RegistrySettings;
 import io.rpull.fetch.TlsSettings;
+import io.rpull.snapshot.BlobPlacer;
+import io.rpull.snapshot.grpc.ContainerdNode;
+import io.rpull.types.Failure;
+import io.rpull.types.Platform;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,9 +29,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -45,18 +55,14 @@ import picocli.CommandLine.Spec;
       "A drop-in for `ctr rpull`: chunked parallel downloads straight into containerd's content store;"
           + " with --download-blobs every layer is made local and verified, without untar."
     },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:success",
-      "1:any other failure",
-      "2:invalid flags, or an invalid image reference",
-      "3:the image, tag or platform does not exist in the registry",
-      "4:the registry refused the credentials, or none were given",
-      "5:the registry could not be reached or kept failing",
-      "6:content did not match its digest or size, or a document was malformed",
-      "7:containerd or the snapshotter failed or could not be reached"
-    })
+    exitCodeListHeading = "%nExit codes:%n")
 final class RpullCommand implements Callable<Integer> {
+  /** containerd's identifiers.Validate: what it accepts as a namespace. */
+  private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*");
+  private static final int MAX_NAMESPACE = 76;
+  /** Past this, a chunk is no longer a "chunk": memory per blob grows and parallelism shrinks. */
+  private static final int MAX_CHUNK_SIZE = 64 << 20;
+
   @Spec
   CommandSpec spec;
 
@@ -80,7 +86,8 @@ final class RpullCommand implements Callable<Integer> {
   @Option(names = "--http-trace", description = "Print HTTP request timings to stderr.")
   boolean httpTrace;
 
-  @Option(names = "--completion", paramLabel = "bash", hidden = true, description = "Print a bash completion script.")
+  @Option(names = "--completion", paramLabel = "bash|zsh|fish", hidden = true,
+      description = "Print a shell completion script.")
   String completion;
 
   @Option(names = {"-a", "--address"}, defaultValue = "${env:CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}",
@@ -99,7 +106,7 @@ final class RpullCommand implements Callable<Integer> {
       description = "Timeout for connecting to containerd (0: 10s).")
   Duration connectTimeout;
 
-  @Option(names = "--debug", description = "Enable debug output in logs.")
+  @Option(names = "--debug", description = "No progress display (as ctr); each failure's stack trace on stderr.")
   boolean debug;
 
   @Option(names = {"-k", "--skip-verify"}, description = "Skip SSL certificate validation.")
@@ -144,16 +151,16 @@ final class RpullCommand implements Callable<Integer> {
       description = "Download all layer blobs and make them local (a full, verified pull) instead of lazy loading.")
   boolean downloadBlobs;
 
-  @Option(names = "--platform", paramLabel = "os/arch[/variant]",
+  @Option(names = "--platform", paramLabel = "os/arch[/variant]", converter = PlatformConverter.class,
       description = "Platform to pull from a multi-platform image. Default: this machine's.")
-  String platform;
+  Platform platform;
 
   @Option(names = "--concurrency", defaultValue = "3",
       description = "Layer blobs downloaded at the same time. Default: ${DEFAULT-VALUE}")
   int concurrency;
 
   @Option(names = "--chunk-size", converter = ByteSize.class, defaultValue = "4MiB",
-      description = "Bytes per HTTP range request. Default: ${DEFAULT-VALUE}")
+      description = "Bytes per HTTP range request (64KiB to 64MiB). Default: ${DEFAULT-VALUE}")
   int chunkSize;
 
   @Option(names = "--chunks-per-blob", defaultValue = "6",
@@ -165,190 +172,241 @@ final class RpullCommand implements Callable<Integer> {
   int maxConnections;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     if (completion != null) {
-      out.print(picocli.AutoComplete.bash("rpull", spec.commandLine()));
+      if (!Completion.supports(completion)) {
+        throw usage("--completion", completion, "use " + Completion.SHELLS);
+      }
+      out.print(Completion.script(completion, spec.commandLine()));
       out.flush();
       return ExitCode.OK.code;
     }
-    List<String> wanted = references();
-    boolean json = switch (output) {
-      case "json" -> true;
-      case "text" -> false;
-      default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "invalid --output \"" + output + "\": use text or json");
-    };
+    // Every flag is checked before anything is contacted: a bad value is a usage error, never a pull failure.
+    boolean json = outputIsJson();
+    FetchOptions fetch = fetchOptions();
     Map<String, String> imageLabels = parseLabels();
-    Platform target = platform == null ? Platform.host() : Platform.parse(platform);
-    FetchOptions fetchOptions = new FetchOptions(chunkSize, chunksPerBlob, maxConnections,
-        FetchOptions.defaults().maxAttempts(), FetchOptions.defaults().retryBackoff(), maxBandwidth,
-        FetchOptions.defaults().hedgeAfter());
-    List<ImageReference> parsed = new ArrayList<>();
-    for (String ref : wanted) {
-      parsed.add(ImageReference.parse(ref));
-    }
-    PullSettings settings = new PullSettings(snapshotter, downloadBlobs, target, imageLabels, concurrency,
-        Math.min(chunkSize, 4 << 20));
-    checkMemory(fetchOptions, settings);
-    Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
-    HostsDirectory hosts = new HostsDirectory(Optional.ofNullable(hostsDir), plainHttp, flagTls());
-    PullProgress progress = new PullProgress();
+    TlsSettings tls = flagTls();
+    checkNamespace();
+    List<ImageInput> inputs = inputs();
+    Optional<Credentials> credentials = credentials(inputs);
+
+    List<String> images = inputs.stream().map(ImageInput::text).toList();
+    Outcomes outcomes = new Outcomes(out, err, json, debug);
+    Interrupts.install(outcomes, images, err, json);
     ProgressDisplay.Mode mode = json ? ProgressDisplay.Mode.JSON
         : debug ? ProgressDisplay.Mode.NONE
         : System.console() != null ? ProgressDisplay.Mode.TABLE : ProgressDisplay.Mode.PLAIN;
-    Outcomes outcomes = new Outcomes(out, json);
-    try (ProgressDisplay display = ProgressDisplay.create(mode, progress, out)) {
-      outcomes.beforeEachResult(display::flush);
-      Callable<Void> pull = () -> pullAll(parsed, wanted, fetchOptions, settings, connect, hosts, progress, outcomes);
+    try (ProgressDisplay display = ProgressDisplay.create(mode, out)) {
+      Callable<Void> pulls = () -> {
+        pullAll(inputs, fetch, tls, imageLabels, credentials, display, outcomes, err);
+        return null;
+      };
       if (timeout.isZero()) {
-        pull.call();
+        runQuietly(pulls);
       } else {
-        withDeadline(pull);
+        withDeadline(pulls, images, outcomes);
       }
-    } catch (io.rpull.fetch.RegistryException | io.rpull.containerd.ContainerdException | java.io.IOException e) {
-      // Nothing more can be pulled (containerd unreachable, deadline): every image not done failed so.
-      outcomes.failedRemaining(wanted, e);
     }
-    return outcomes.finish(spec.commandLine().getErr());
+    return outcomes.finish();
   }
 
-  /** The references of the command line and of --from-file; ctr's own subcommand name is skipped. */
-  private List<String> references() throws java.io.IOException {
-    List<String> all = new ArrayList<>(refs.size() > 1 && refs.get(0).equals("rpull") ? refs.subList(1, refs.size())
-        : refs);
-    if (fromFile != null) {
-      List<String> lines = fromFile.equals("-")
-          ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
-              .lines().toList()
-          : java.nio.file.Files.readAllLines(Path.of(fromFile));
-      lines.stream().map(l -> l.replaceAll("#.*", "").strip()).filter(l -> !l.isEmpty()).forEach(all::add);
+  private void pullAll(List<ImageInput> inputs, FetchOptions fetch, TlsSettings tls, Map<String, String> imageLabels,
+      Optional<Credentials> credentials, ProgressDisplay display, Outcomes outcomes, PrintWriter err) {
+    List<String> images = inputs.stream().map(ImageInput::text).toList();
+    if (inputs.stream().allMatch(i -> i.reference().isEmpty())) {
+      inputs.forEach(i -> outcomes.failed(i.text(), new PullError(Failure.USAGE, i.error().orElseThrow(), null)));
+      return;
     }
-    if (all.isEmpty()) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "please provide an image reference to pull");
+    Clock clock = Clock.systemUTC();
+    Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
+    ContainerdNode node;
+    try {
+      node = ContainerdNode.connect(Path.of(address), connect, Math.min(chunkSize, 4 << 20), clock);
+    } catch (RuntimeException e) {
+      // Nothing can be pulled: every image fails so, except those that were never valid.
+      PullError unreachable = Failures.classify(e);
+      inputs.forEach(i -> outcomes.failed(i.text(), i.error()
+          .map(m -> new PullError(Failure.USAGE, m, null)).orElse(unreachable)));
+      return;
     }
-    return all;
-  }
-
-  private Void pullAll(List<ImageReference> parsed, List<String> wanted, FetchOptions fetchOptions,
-      PullSettings settings, Duration connect, HostsDirectory hosts, PullProgress progress, Outcomes outcomes)
-      throws Exception {
-    try (HttpClients http = new HttpClients(fetchOptions, connect, Duration.ofSeconds(60),
-            "rpull/" + new VersionProvider().version(),
-            httpDump || httpTrace ? new HttpDump(spec.commandLine().getErr(), httpDump) : null);
-        ContainerdConnection containerd = ContainerdConnection.connect(Path.of(address), connect)) {
-      CredentialStore credentials = credentials(parsed.get(0).registry());
-      ChallengeAuthenticator auth = new ChallengeAuthenticator(credentials,
-          realm -> realmClient(http, hosts, parsed, realm), Clock.systemUTC());
-      RegistryTransport transport = new RegistryTransport(http, auth);
-      ByteCounter counter = (blob, n) -> progress.received(blob.digest().toString(), n);
-      try (ChunkedBlobFetcher fetcher = new ChunkedBlobFetcher(transport, fetchOptions, counter)) {
-        for (int i = 0; i < parsed.size(); i++) {
-          ImageReference ref = parsed.get(i);
-          long started = System.nanoTime();
-          try {
-            RegistryClient registry = new RegistryClient(transport, hosts.hostsFor(ref.registry()));
-            ImagePuller puller = new ImagePuller(registry, fetcher, containerd.session(namespace), settings,
-                Clock.systemUTC(), progress);
-            outcomes.succeeded(puller.pull(ref, wanted.get(i)), System.nanoTime() - started);
-          } catch (io.rpull.fetch.RegistryException | io.rpull.containerd.ContainerdException | java.io.IOException e) {
-            if (Thread.currentThread().isInterrupted()) {
-              throw e;
-            }
-            // In a batch one image's failure does not stop the others.
-            outcomes.failed(wanted.get(i), e, System.nanoTime() - started);
-          }
+    RegistrySettings settings = new RegistrySettings(Optional.ofNullable(hostsDir), plainHttp, tls,
+        DockerConfigCredentials.load(System.getenv(), CredentialHelper.system()), fetch, connect,
+        Duration.ofSeconds(60), "rpull/" + new VersionProvider().version(),
+        httpDump || httpTrace ? Optional.of(new RegistrySettings.HttpLog(err, httpDump)) : Optional.empty());
+    try (node; Registries registries = new Registries(settings, clock)) {
+      PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), clock);
+      Optional<String> credentialRegistry = inputs.stream().flatMap(i -> i.reference().stream())
+          .map(ImageReference::registry).findFirst();
+      for (ImageInput input : inputs) {
+        if (input.reference().isEmpty()) {
+          outcomes.failed(input.text(), new PullError(Failure.USAGE, input.error().orElseThrow(), null));
+          continue;
         }
+        ImageReference ref = input.reference().get();
+        PullRequest request = new PullRequest(ref, input.text(), namespace, snapshotter,
+            platform == null ? Platform.host() : platform,
+            downloadBlobs ? PullRequest.Mode.FULL : PullRequest.Mode.LAZY, imageLabels,
+            credentialRegistry.filter(ref.registry()::equals).flatMap(r -> credentials), concurrency);
+        PullProgress progress = new PullProgress(input.text());
+        display.show(progress);
+        PullResult result = engine.pull(request, progress);
+        display.ended(progress);
+        if (result.error().map(e -> e.failure() == Failure.INTERRUPTED).orElse(false)) {
+          outcomes.failedRemaining(images, result.error().get());
+          return;
+        }
+        outcomes.add(result);
       }
     }
-    return null;
   }
 
-  /** --timeout: the whole command, as ctr's context deadline. */
-  private void withDeadline(Callable<Void> pull) throws Exception {
-    java.util.concurrent.ExecutorService runner = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+  private static void runQuietly(Callable<Void> pulls) {
+    try {
+      pulls.call();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** --timeout: the whole command, as ctr's context deadline; images not done by then fail so. */
+  private void withDeadline(Callable<Void> pulls, List<String> images, Outcomes outcomes) {
+    ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "rpull-main");
       t.setDaemon(true);
       return t;
     });
-    java.util.concurrent.Future<Void> result = runner.submit(pull);
+    Future<Void> result = runner.submit(pulls);
     try {
-      result.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
       result.cancel(true);
-      throw new io.rpull.fetch.RegistryException(io.rpull.fetch.RegistryException.Kind.NETWORK,
-          "context deadline exceeded: the pull did not finish within --timeout " + timeout.toSeconds() + "s");
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof Exception ex ? ex : e;
+      outcomes.failedRemaining(images, new PullError(Failure.NETWORK,
+          "context deadline exceeded: the pull did not finish within --timeout " + timeout.toSeconds() + "s", e));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       runner.shutdownNow();
     }
   }
 
+  private boolean outputIsJson() {
+    return switch (output) {
+      case "json" -> true;
+      case "text" -> false;
+      default -> throw usage("--output", output, "use text or json");
+    };
+  }
+
+  private FetchOptions fetchOptions() {
+    atLeastOne("--concurrency", concurrency);
+    atLeastOne("--chunks-per-blob", chunksPerBlob);
+    atLeastOne("--max-connections", maxConnections);
+    if (chunkSize < FetchOptions.MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+      throw usage("--chunk-size", String.valueOf(chunkSize), "must be between 64KiB and 64MiB");
+    }
+    FetchOptions fetch = FetchOptions.defaults().withTransfer(chunkSize, chunksPerBlob, maxConnections, maxBandwidth);
+    checkMemory(fetch);
+    return fetch;
+  }
+
+  private void atLeastOne(String flag, int value) {
+    if (value < 1) {
+      throw usage(flag, String.valueOf(value), "must be at least 1");
+    }
+  }
+
   /**
-   * Chunk buffers are bounded by blobs at once x (chunks per blob + 1) x chunk size, plus one
-   * message buffer per blob. Refuse settings that cannot fit the heap rather than fail mid-pull.
+   * Chunk buffers are bounded by blobs at once × (chunks per blob + the one being read + the hedge
+   * copy) × chunk size, plus one message buffer per blob. Refuse settings that cannot fit the heap
+   * rather than fail mid-pull.
    */
-  private void checkMemory(FetchOptions fetch, PullSettings settings) {
-    long bound = settings.blobsAtOnce() * (fetch.memoryBoundPerBlob() + settings.messageBytes());
+  private void checkMemory(FetchOptions fetch) {
+    long bound = concurrency * (fetch.memoryBoundPerBlob() + Math.min(chunkSize, 4 << 20));
     long heap = Runtime.getRuntime().maxMemory();
     if (bound > heap * 7 / 10) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), String.format(
-          "--concurrency %d x (--chunks-per-blob %d + 1) x --chunk-size %d needs %d MiB of buffers, more than the"
+      throw new ParameterException(spec.commandLine(), String.format(
+          "--concurrency %d × (--chunks-per-blob %d + 2) × --chunk-size %d needs %d MiB of buffers, more than the"
               + " heap allows (%d MiB); lower them or raise the heap with RPULL_JAVA_OPTS=-Xmx...",
-          settings.blobsAtOnce(), fetch.chunksPerBlob(), fetch.chunkSize(), bound >> 20, heap >> 20));
+          concurrency, chunksPerBlob, chunkSize, bound >> 20, heap >> 20));
+    }
+  }
+
+  private void checkNamespace() {
+    if (namespace.length() > MAX_NAMESPACE || !NAMESPACE.matcher(namespace).matches()) {
+      throw usage("--namespace", namespace, "containerd accepts letters, digits and single '.', '_' or '-' between"
+          + " them, at most " + MAX_NAMESPACE + " characters");
+    }
+  }
+
+  /** The images of the command line and of --from-file; ctr's own subcommand name is skipped. */
+  private List<ImageInput> inputs() throws IOException {
+    List<String> args = refs.size() > 1 && refs.get(0).equals("rpull") ? refs.subList(1, refs.size()) : refs;
+    List<ImageInput> all = new ArrayList<>();
+    args.forEach(a -> all.add(ImageInput.of(a, Optional.empty())));
+    if (fromFile != null) {
+      if (!fromFile.equals("-")) {
+        requireFile("--from-file", Path.of(fromFile));
+      }
+      all.addAll(ImageInput.fromFile(fromFile));
+    }
+    if (all.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "please provide an image reference to pull");
+    }
+    return all;
+  }
+
+  private void requireFile(String flag, Path file) {
+    if (Files.isDirectory(file)) {
+      throw usage(flag, file.toString(), "is a directory, not a file");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw usage(flag, file.toString(), "no such file");
+    }
+    if (!Files.isReadable(file)) {
+      throw usage(flag, file.toString(), "permission denied");
     }
   }
 
   private TlsSettings flagTls() {
     if ((tlsCert == null) != (tlsKey == null)) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--tlscert and --tlskey must be given together");
+      throw new ParameterException(spec.commandLine(), "--tlscert and --tlskey must be given together");
     }
+    Optional.ofNullable(tlsCaCert).ifPresent(f -> requireFile("--tlscacert", f));
+    Optional.ofNullable(tlsCert).ifPresent(f -> requireFile("--tlscert", f));
+    Optional.ofNullable(tlsKey).ifPresent(f -> requireFile("--tlskey", f));
     return new TlsSettings(skipVerify, tlsCaCert == null ? List.of() : List.of(tlsCaCert),
         tlsCert == null ? Optional.empty() : Optional.of(new TlsSettings.ClientCertificate(tlsCert, tlsKey)));
   }
 
   /**
-   * --user and --refresh apply to the reference's own registry only (ctr offers them to every host
-   * that asks); docker's config.json covers the rest.
+   * --user and --refresh apply to the registry of the first reference only (ctr offers them to every
+   * host that asks); docker's config.json covers the rest. The password prompt names that registry
+   * and comes before any progress.
    */
-  private CredentialStore credentials(String registry) {
-    CredentialStore configured = DockerConfigCredentials.load(System.getenv(), CredentialHelper.system());
+  private Optional<Credentials> credentials(List<ImageInput> inputs) {
     if (refresh != null) {
-      return CredentialStore.forHost(registry, new Credentials("", refresh)).orElse(configured);
+      return Optional.of(new Credentials("", refresh));
     }
     if (user == null) {
-      return configured;
+      return Optional.empty();
     }
     int colon = user.indexOf(':');
     String name = colon < 0 ? user : user.substring(0, colon);
-    String password = colon < 0 ? askPassword() : user.substring(colon + 1);
-    return CredentialStore.forHost(registry, new Credentials(name, password)).orElse(configured);
-  }
-
-  private String askPassword() {
+    if (colon >= 0) {
+      return Optional.of(new Credentials(name, user.substring(colon + 1)));
+    }
+    String registry = inputs.stream().flatMap(i -> i.reference().stream()).map(ImageReference::registry)
+        .findFirst().orElse("the registry");
     java.io.Console console = System.console();
     if (console == null) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--user has no password and there is no terminal to ask for one: use --user name:password");
+      throw usage("--user", name, "has no password and there is no terminal to ask for one: use --user name:password");
     }
-    char[] password = console.readPassword("Password: ");
-    return password == null ? "" : new String(password);
-  }
-
-  /** Token realms on a registry host get that host's TLS settings; any other realm the defaults. */
-  private static okhttp3.OkHttpClient realmClient(HttpClients http, HostsDirectory hosts, List<ImageReference> refs,
-      okhttp3.HttpUrl realm) {
-    for (ImageReference ref : refs) {
-      for (RegistryHost host : hosts.hostsFor(ref.registry())) {
-        if (host.apiRoot().host().equals(realm.host()) && host.apiRoot().port() == realm.port()) {
-          return http.forTls(host.tls());
-        }
-      }
-    }
-    return http.base();
+    char[] password = console.readPassword("Password for %s@%s: ", name, registry);
+    return Optional.of(new Credentials(name, password == null ? "" : new String(password)));
   }
 
   private Map<String, String> parseLabels() {
@@ -356,11 +414,15 @@ final class RpullCommand implements Callable<Integer> {
     for (String label : labels) {
       int eq = label.indexOf('=');
       if (eq <= 0) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "invalid label \"" + label + "\": expected key=value");
+        throw usage("--label", label, "expected key=value");
       }
       parsed.put(label.substring(0, eq), label.substring(eq + 1));
     }
     return parsed;
+  }
+
+  /** A usage error that names the flag and says what would be right. */
+  private ParameterException usage(String flag, String value, String why) {
+    return new ParameterException(spec.commandLine(), "invalid " + flag + " \"" + value + "\": " + why);
   }
 }

@@ -1,6 +1,7 @@
 package io.rpull.snapshot;
 
-import io.rpull.containerd.BlobRef;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -11,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -30,13 +30,29 @@ public final class BlobPlacer {
     COPY
   }
 
+  /** Makes a hard link; a seam so that the copy fallback is tested where links work. */
+  @FunctionalInterface
+  interface Linker {
+    void link(Path link, Path existing) throws IOException;
+  }
+
+  private final Linker linker;
+
+  public BlobPlacer() {
+    this(Files::createLink);
+  }
+
+  BlobPlacer(Linker linker) {
+    this.linker = linker;
+  }
+
   /** Places {@code blobFile} (the committed blob) as {@code fsDir/overlaybd.commit}. */
-  public Method place(Path blobFile, BlobRef blob, Path fsDir) throws IOException {
+  public Method place(Path blobFile, Descriptor blob, Path fsDir) throws IOException {
     Path temp = fsDir.resolve(TEMP_FILE);
     Files.deleteIfExists(temp);
     Method method;
     try {
-      Files.createLink(temp, blobFile);
+      linker.link(temp, blobFile);
       method = Method.HARD_LINK;
     } catch (FileSystemException | UnsupportedOperationException e) {
       copyVerified(blobFile, blob, temp);
@@ -47,18 +63,13 @@ public final class BlobPlacer {
     return method;
   }
 
-  private static void copyVerified(Path source, BlobRef blob, Path target) throws IOException {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
+  private static void copyVerified(Path source, Descriptor blob, Path target) throws IOException {
+    MessageDigest sha256 = Digest.newSha256();
     try (InputStream in = new DigestInputStream(Files.newInputStream(source), sha256);
         FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       long copied = in.transferTo(java.nio.channels.Channels.newOutputStream(out));
       out.force(true);
-      String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+      Digest actual = new Digest("sha256", HexFormat.of().formatHex(sha256.digest()));
       if (copied != blob.size() || !actual.equals(blob.digest())) {
         Files.deleteIfExists(target);
         throw new IOException("copy of " + blob.digest() + " to " + target + " does not verify (" + copied

@@ -1,10 +1,8 @@
 package io.rpull.snapshot;
 
+import io.rpull.types.Digest;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -14,20 +12,12 @@ import java.util.List;
 public final class ChainIds {
   private ChainIds() {}
 
-  public static List<String> of(List<String> diffIds) {
-    List<String> chain = new ArrayList<>(diffIds.size());
-    for (String diffId : diffIds) {
-      chain.add(chain.isEmpty() ? diffId : sha256(chain.get(chain.size() - 1) + " " + diffId));
+  public static List<Digest> of(List<Digest> diffIds) {
+    List<Digest> chain = new ArrayList<>(diffIds.size());
+    for (Digest diffId : diffIds) {
+      chain.add(chain.isEmpty() ? diffId
+          : Digest.sha256Of((chain.get(chain.size() - 1) + " " + diffId).getBytes(StandardCharsets.US_ASCII)));
     }
     return List.copyOf(chain);
-  }
-
-  private static String sha256(String text) {
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII));
-      return "sha256:" + HexFormat.of().formatHex(hash);
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("every JDK has SHA-256", e);
-    }
   }
 }

@@ -1,27 +1,26 @@
 package io.rpull.snapshot;
 
-import io.rpull.containerd.BlobRef;
-import java.util.Map;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
+import java.util.Objects;
 
-/**
- * One layer of the image being unpacked: its blob, media type, diffID from the config, and the
- * annotations its manifest gave it.
- */
-public record Layer(BlobRef blob, String mediaType, String diffId, Map<String, String> annotations) {
+/** One layer of the image: its blob's descriptor (with the manifest's annotations) and its diffID from the config. */
+public record Layer(Descriptor blob, Digest diffId) {
   public Layer {
-    annotations = Map.copyOf(annotations);
+    Objects.requireNonNull(blob, "blob");
+    Objects.requireNonNull(diffId, "diffId");
   }
 
   /** Native overlaybd: the snapshotter can serve it from the blob itself, no untar needed. */
   public boolean isOverlaybd() {
-    return annotations.containsKey(OverlaybdLabels.BLOB_DIGEST)
-        && annotations.containsKey(OverlaybdLabels.BLOB_SIZE)
+    return blob.annotations().containsKey(OverlaybdLabels.BLOB_DIGEST)
+        && blob.annotations().containsKey(OverlaybdLabels.BLOB_SIZE)
         && !isTurboOci();
   }
 
   /** TurboOCI layers are unpacked normally: the small meta tarball is applied. */
   public boolean isTurboOci() {
-    return annotations.containsKey(OverlaybdLabels.TURBO_OCI_TARGET_DIGEST)
-        || annotations.containsKey(OverlaybdLabels.FASTOCI_TARGET_DIGEST);
+    return blob.annotations().containsKey(OverlaybdLabels.TURBO_OCI_TARGET_DIGEST)
+        || blob.annotations().containsKey(OverlaybdLabels.FASTOCI_TARGET_DIGEST);
   }
 }

@@ -30,13 +30,13 @@ public final class OverlaybdLabels {
   public static Map<String, String> forLayer(Layer layer, String chainId, String parentChainId, String imageRef,
       boolean downloadBlobs) {
     Map<String, String> labels = new LinkedHashMap<>();
-    layer.annotations().forEach((k, v) -> {
+    layer.blob().annotations().forEach((k, v) -> {
       if (k.startsWith(PREFIX) && fits(k, v)) {
         labels.put(k, v);
       }
     });
     labels.put(SNAPSHOT_REF, chainId);
-    labels.put(DIFF_ID, layer.diffId());
+    labels.put(DIFF_ID, layer.diffId().toString());
     if (!parentChainId.isEmpty()) {
       labels.put(PARENT_CHAIN_ID, parentChainId);
     }

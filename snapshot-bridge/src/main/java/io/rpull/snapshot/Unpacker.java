@@ -1,13 +1,10 @@
 package io.rpull.snapshot;
 
-import io.grpc.StatusRuntimeException;
 import io.rpull.containerd.ContainerdException;
-import io.rpull.containerd.ContainerdSession;
 import io.rpull.containerd.ContentStore;
 import io.rpull.containerd.Leases;
-import io.rpull.containerd.api.diff.ApplyRequest;
-import io.rpull.containerd.api.types.Descriptor;
-import io.rpull.containerd.api.types.Mount;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +14,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Registers an image's layers as snapshots named by chain ID, bottom layer first, the way
@@ -25,6 +21,11 @@ import java.util.function.Supplier;
  * committed blob is placed as the layer's {@code overlaybd.commit} and no Diff.Apply runs.
  */
 public final class Unpacker {
+  /** The label containerd's unpacker puts on a layer blob once its uncompressed digest is known. */
+  public static final String UNCOMPRESSED = "containerd.io/uncompressed";
+  /** Attempts at Prepare while a concurrent unpack makes the chain ID appear and vanish, as containerd makes. */
+  static final int PREPARE_ATTEMPTS = 3;
+
   /** What happened to one layer. */
   public enum Outcome {
     /** The snapshot was already committed in this namespace. */
@@ -38,25 +39,36 @@ public final class Unpacker {
   }
 
   /** The result of one layer. */
-  public record LayerResult(Layer layer, String chainId, Outcome outcome) {}
+  public record LayerResult(Layer layer, Digest chainId, Outcome outcome) {}
 
   /** The result of a whole image. */
-  public record Result(String topChainId, List<LayerResult> layers) {}
+  public record Result(Optional<Digest> topChainId, List<LayerResult> layers) {
+    public int count(Outcome outcome) {
+      return (int) layers.stream().filter(r -> r.outcome() == outcome).count();
+    }
+  }
 
-  private final ContainerdSession session;
-  private final Snapshots snapshots;
-  private final Leases leases;
+  /** Told what each layer is doing. */
+  public interface Events {
+    /** The layer's blob is committed and is being placed or applied, then committed as a snapshot. */
+    default void committing(Layer layer) {}
+
+    default void done(LayerResult result) {}
+
+    Events NONE = new Events() {};
+  }
+
+  private final ContainerdNamespace containerd;
+  private final Snapshotter snapshots;
+  private final ContentStore content;
   private final BlobPlacer placer;
-  private final Supplier<Path> contentRoot;
   private final SecureRandom random = new SecureRandom();
 
-  public Unpacker(ContainerdSession session, String snapshotter, Leases leases, BlobPlacer placer,
-      Supplier<Path> contentRoot) {
-    this.session = session;
-    this.snapshots = new Snapshots(session, snapshotter);
-    this.leases = leases;
+  public Unpacker(ContainerdNamespace containerd, String snapshotter, BlobPlacer placer) {
+    this.containerd = containerd;
+    this.snapshots = containerd.snapshotter(snapshotter);
+    this.content = containerd.content();
     this.placer = placer;
-    this.contentRoot = contentRoot;
   }
 
   /**
@@ -64,103 +76,130 @@ public final class Unpacker {
    * was made local (not merely registered for lazy loading). Reads only; leases nothing.
    */
   public boolean alreadyUnpacked(List<Layer> layers, boolean downloadBlobs) {
-    List<String> chain = ChainIds.of(layers.stream().map(Layer::diffId).toList());
+    List<Digest> chain = chainOf(layers);
     for (int i = 0; i < layers.size(); i++) {
-      var info = snapshots.stat(chain.get(i));
-      if (info.isEmpty() || info.get().getKind() != io.rpull.containerd.api.snapshots.Kind.COMMITTED) {
+      Optional<SnapshotInfo> info = snapshots.stat(chain.get(i).toString());
+      if (info.isEmpty() || info.get().kind() != SnapshotInfo.Kind.COMMITTED) {
         return false;
       }
       if (downloadBlobs && layers.get(i).isOverlaybd()
-          && !OverlaybdLabels.DOWNLOAD_VALUE.equals(info.get().getLabelsMap().get(OverlaybdLabels.DOWNLOAD))) {
+          && !OverlaybdLabels.DOWNLOAD_VALUE.equals(info.get().labels().get(OverlaybdLabels.DOWNLOAD))) {
         return false;
       }
     }
     return true;
   }
 
-  public Result unpack(List<Layer> layers, String imageRef, boolean downloadBlobs, BlobWaiter blobs)
+  public Result unpack(List<Layer> layers, String imageRef, boolean downloadBlobs, BlobWaiter blobs, Events events)
       throws IOException {
-    List<String> chain = ChainIds.of(layers.stream().map(Layer::diffId).toList());
+    List<Digest> chain = chainOf(layers);
     List<LayerResult> results = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
-      String parent = i == 0 ? "" : chain.get(i - 1);
-      results.add(new LayerResult(layers.get(i), chain.get(i),
-          unpackLayer(layers.get(i), chain.get(i), parent, imageRef, downloadBlobs, blobs)));
+      String parent = i == 0 ? "" : chain.get(i - 1).toString();
+      LayerResult result = new LayerResult(layers.get(i), chain.get(i),
+          unpackLayer(layers.get(i), chain.get(i).toString(), parent, imageRef, downloadBlobs, blobs, events));
+      events.done(result);
+      results.add(result);
     }
-    return new Result(chain.isEmpty() ? "" : chain.get(chain.size() - 1), List.copyOf(results));
+    return new Result(chain.isEmpty() ? Optional.empty() : Optional.of(chain.get(chain.size() - 1)),
+        List.copyOf(results));
+  }
+
+  private static List<Digest> chainOf(List<Layer> layers) {
+    return ChainIds.of(layers.stream().map(Layer::diffId).toList());
   }
 
   private Outcome unpackLayer(Layer layer, String chainId, String parent, String imageRef, boolean downloadBlobs,
-      BlobWaiter blobs) throws IOException {
+      BlobWaiter blobs, Events events) throws IOException {
     // Lease the name before looking: containerd before 1.6.32 does not lease an existing snapshot
     // on ALREADY_EXISTS, and an unleased Stat-then-skip races with garbage collection.
-    session.leaseId().ifPresent(id -> leases.addResource(id, "snapshots/" + snapshots.snapshotter(), chainId));
+    containerd.leaseId().ifPresent(id ->
+        containerd.leases().addResource(id, "snapshots/" + snapshots.name(), chainId));
     if (snapshots.stat(chainId).isPresent()) {
       return Outcome.EXISTED;
     }
     boolean placeBlob = downloadBlobs && layer.isOverlaybd();
     Map<String, String> labels = OverlaybdLabels.forLayer(layer, chainId, parent, imageRef, placeBlob);
-    String key = "extract-" + System.nanoTime() + "-" + nonce() + " " + chainId;
-    Optional<List<Mount>> mounts = snapshots.prepare(key, parent, labels);
-    if (mounts.isEmpty()) {
-      if (snapshots.stat(chainId).isEmpty()) {
-        throw new ContainerdException(ContainerdException.Kind.OTHER,
-            "prepare " + chainId + ": snapshotter answered 'already exists' but the snapshot is not there", null);
+    String key = null;
+    List<Mount> mounts = null;
+    for (int attempt = 1; mounts == null; attempt++) {
+      key = "extract-" + System.nanoTime() + "-" + nonce() + " " + chainId;
+      try {
+        mounts = snapshots.prepare(key, parent, labels);
+      } catch (ContainerdException e) {
+        if (!e.is(ContainerdException.Code.ALREADY_EXISTS)) {
+          throw e;
+        }
+        if (snapshots.stat(chainId).isPresent()) {
+          // A remote (lazy) overlaybd layer, or a concurrent unpack that got there first.
+          return layer.isOverlaybd() ? Outcome.REMOTE : Outcome.EXISTED;
+        }
+        // The chain ID existed when Prepare looked and is gone now (a concurrent unpack removed
+        // its failed attempt): try again, as containerd's unpacker does.
+        if (attempt >= PREPARE_ATTEMPTS) {
+          throw new ContainerdException(ContainerdException.Code.ALREADY_EXISTS, "prepare " + chainId
+              + ": the snapshotter kept answering 'already exists' for a snapshot that is not there", e);
+        }
       }
-      return layer.isOverlaybd() ? Outcome.REMOTE : Outcome.EXISTED;
     }
     boolean committed = false;
     try {
       blobs.awaitCommitted(layer);
+      events.committing(layer);
       Outcome outcome;
       if (placeBlob) {
-        placeOverlaybdBlob(layer, mounts.get());
+        placeOverlaybdBlob(layer, mounts);
         outcome = Outcome.PLACED;
       } else {
-        apply(layer, mounts.get());
+        apply(layer, mounts);
         outcome = Outcome.APPLIED;
       }
-      committed = snapshots.commit(chainId, key, labels);
-      return committed ? outcome : Outcome.EXISTED;
+      // Written right after the step that verified it: the blob uncompresses to this diffID.
+      content.setLabels(layer.blob().digest(), Map.of(UNCOMPRESSED, layer.diffId().toString()));
+      try {
+        snapshots.commit(chainId, key, labels);
+        committed = true;
+        return outcome;
+      } catch (ContainerdException e) {
+        if (!e.is(ContainerdException.Code.ALREADY_EXISTS)) {
+          throw e;
+        }
+        return Outcome.EXISTED; // someone else committed this chain ID first
+      }
     } finally {
       if (!committed) {
-        snapshots.removeQuietly(key);
+        removeQuietly(key);
       }
+    }
+  }
+
+  private void removeQuietly(String key) {
+    try {
+      snapshots.remove(key);
+    } catch (ContainerdException e) {
+      // Nothing more to do: the key is under our expiring lease and GC will take it.
     }
   }
 
   private void placeOverlaybdBlob(Layer layer, List<Mount> mounts) throws IOException {
-    if (mounts.size() != 1 || !mounts.get(0).getType().equals("bind")) {
-      throw new ContainerdException(ContainerdException.Kind.OTHER,
-          "snapshotter " + snapshots.snapshotter() + " did not return the bind mount of an overlaybd download"
+    if (mounts.size() != 1 || !mounts.get(0).type().equals("bind")) {
+      throw new ContainerdException(ContainerdException.Code.OTHER,
+          "snapshotter " + snapshots.name() + " did not return the bind mount of an overlaybd download"
               + " layer for " + layer.blob().digest() + " (got " + describe(mounts) + "); is it overlaybd?", null);
     }
-    Path fsDir = Path.of(mounts.get(0).getSource());
+    Path fsDir = Path.of(mounts.get(0).source());
     if (!Files.isDirectory(fsDir)) {
       throw new IOException("overlaybd layer directory " + fsDir + " is not reachable from here;"
           + " rpull must run on the node, as root, like ctr rpull");
     }
-    Path blobFile = ContentStore.blobPath(contentRoot.get(), layer.blob());
-    placer.place(blobFile, layer.blob(), fsDir);
+    placer.place(content.blobFile(layer.blob().digest()), layer.blob(), fsDir);
   }
 
   private void apply(Layer layer, List<Mount> mounts) {
-    Descriptor diff = Descriptor.newBuilder()
-        .setMediaType(layer.mediaType())
-        .setDigest(layer.blob().digest())
-        .setSize(layer.blob().size())
-        .build();
-    String applied;
-    try {
-      applied = session.diff().apply(ApplyRequest.newBuilder().setDiff(diff).addAllMounts(mounts).build())
-          .getApplied().getDigest();
-    } catch (StatusRuntimeException e) {
-      throw ContainerdException.of("apply layer " + layer.blob().digest(), e);
-    }
-    if (!applied.equals(layer.diffId())) {
-      throw new ContainerdException(ContainerdException.Kind.VERIFICATION,
-          "apply layer " + layer.blob().digest() + ": uncompressed digest " + applied
-              + " does not match the config's diffID " + layer.diffId(), null);
+    Descriptor applied = containerd.applier().apply(layer.blob(), mounts);
+    if (!applied.digest().equals(layer.diffId())) {
+      throw ContainerdException.verification("apply layer " + layer.blob().digest() + ": uncompressed digest "
+          + applied.digest() + " does not match the config's diffID " + layer.diffId(), null);
     }
   }
 
@@ -171,6 +210,6 @@ public final class Unpacker {
   }
 
   private static String describe(List<Mount> mounts) {
-    return mounts.stream().map(m -> m.getType() + ":" + m.getSource()).toList().toString();
+    return mounts.stream().map(m -> m.type() + ":" + m.source()).toList().toString();
   }
 }

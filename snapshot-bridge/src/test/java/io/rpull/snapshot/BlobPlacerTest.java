@@ -3,14 +3,15 @@ package io.rpull.snapshot;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rpull.containerd.BlobRef;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,10 +19,14 @@ class BlobPlacerTest {
   @TempDir
   Path dir;
 
-  private static BlobRef refOf(byte[] content) throws Exception {
-    return new BlobRef("layer", "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)),
-        content.length);
+  private static Descriptor refOf(byte[] content) {
+    return Descriptor.of("application/vnd.oci.image.layer.v1.tar", Digest.sha256Of(content), content.length);
   }
+
+  /** Where a hard link is impossible (another filesystem), as Files.createLink reports it. */
+  private static final BlobPlacer NO_LINKS = new BlobPlacer((link, existing) -> {
+    throw new java.nio.file.FileSystemException(link.toString(), existing.toString(), "Invalid cross-device link");
+  });
 
   @Test
   void sameFilesystem_hardLinksTheBlob_noSecondCopy() throws Exception {
@@ -51,5 +56,28 @@ class BlobPlacerTest {
     Path fs = Files.createDirectory(dir.resolve("fs"));
     assertThrows(IOException.class, () -> new BlobPlacer().place(dir.resolve("absent"), refOf(new byte[1]), fs));
     assertFalse(Files.exists(fs.resolve(BlobPlacer.COMMIT_FILE)));
+  }
+
+  @Test
+  void linkImpossible_copiesTheBlob_andTheCopyIsVerified() throws Exception {
+    byte[] content = "layer tar bytes".getBytes();
+    Path blob = Files.write(dir.resolve("blob"), content);
+    Path fs = Files.createDirectory(dir.resolve("fs"));
+    assertEquals(BlobPlacer.Method.COPY, NO_LINKS.place(blob, refOf(content), fs));
+    Path placed = fs.resolve(BlobPlacer.COMMIT_FILE);
+    assertArrayEquals(content, Files.readAllBytes(placed));
+    assertNotEquals(Files.getAttribute(blob, "unix:ino"), Files.getAttribute(placed, "unix:ino"));
+    assertFalse(Files.exists(fs.resolve(BlobPlacer.TEMP_FILE)));
+  }
+
+  @Test
+  void linkImpossible_andTheBlobFileDoesNotMatchItsDigest_nothingIsPlaced() throws Exception {
+    byte[] content = "what the descriptor says".getBytes();
+    Path blob = Files.write(dir.resolve("blob"), "what the file holds".getBytes());
+    Path fs = Files.createDirectory(dir.resolve("fs"));
+    IOException e = assertThrows(IOException.class, () -> NO_LINKS.place(blob, refOf(content), fs));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+    assertFalse(Files.exists(fs.resolve(BlobPlacer.COMMIT_FILE)));
+    assertFalse(Files.exists(fs.resolve(BlobPlacer.TEMP_FILE)));
   }
 }

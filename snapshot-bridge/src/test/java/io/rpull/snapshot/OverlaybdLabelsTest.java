@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rpull.containerd.BlobRef;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,8 @@ class OverlaybdLabelsTest {
   private static final String D = "sha256:" + "a".repeat(64);
 
   private static Layer layer(Map<String, String> annotations) {
-    return new Layer(new BlobRef("layer", D, 10), "application/vnd.oci.image.layer.v1.tar", D, annotations);
+    return new Layer(new Descriptor("application/vnd.oci.image.layer.v1.tar", Digest.parse(D), 10, annotations,
+        java.util.Optional.empty()), Digest.parse(D));
   }
 
   @Test

@@ -1,0 +1,92 @@
+package io.rpull.containerd.grpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.rpull.containerd.ContainerdException;
+import io.rpull.containerd.api.version.VersionGrpc;
+import io.rpull.containerd.api.version.VersionResponse;
+import com.google.protobuf.Empty;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gRPC connection to containerd over its unix socket (h2c, epoll). Everything that talks to
+ * containerd goes through a {@link ContainerdSession} made from it.
+ */
+public final class ContainerdConnection implements AutoCloseable {
+  /** containerd accepts 16 MiB messages; replies such as image lists can be large too. */
+  static final int MAX_INBOUND_MESSAGE = 64 << 20;
+
+  private final EventLoopGroup group;
+  private final ManagedChannel channel;
+  private final String serverVersion;
+
+  private ContainerdConnection(EventLoopGroup group, ManagedChannel channel, String serverVersion) {
+    this.group = group;
+    this.channel = channel;
+    this.serverVersion = serverVersion;
+  }
+
+  /** Connects and asks the daemon for its version, so that a wrong socket fails here, clearly. */
+  public static ContainerdConnection connect(Path socket, Duration connectTimeout) {
+    if (!Files.exists(socket)) {
+      throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
+          "connect to containerd: socket " + socket + " does not exist (is containerd running? see --address)", null);
+    }
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .eventLoopGroup(group)
+        .channelType(EpollDomainSocketChannel.class)
+        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        .usePlaintext()
+        // containerd ignores :authority, but grpc-java needs a syntactically valid one for a socket path.
+        .overrideAuthority("localhost")
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+        .build();
+    try {
+      VersionResponse version = VersionGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(Math.max(1, connectTimeout.toMillis()), TimeUnit.MILLISECONDS)
+          .withWaitForReady()
+          .version(Empty.getDefaultInstance());
+      return new ContainerdConnection(group, channel, version.getVersion());
+    } catch (StatusRuntimeException e) {
+      channel.shutdownNow();
+      group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
+          "connect to containerd at " + socket + ": " + e.getStatus().getCode()
+              + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()), e);
+    }
+  }
+
+  public String serverVersion() {
+    return serverVersion;
+  }
+
+  /** A session in {@code namespace}; add a lease to it with {@link GrpcSession#withLease}. */
+  public GrpcSession session(String namespace) {
+    return new GrpcSession(channel, namespace, null);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}
