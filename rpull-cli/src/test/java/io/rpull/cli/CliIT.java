@@ -119,7 +119,7 @@ class CliIT {
         "--from-file", list.toString());
     assertEquals(ExitCode.NOT_FOUND.code, run.exitCode(), "non-zero because one image failed:\n" + run);
     assertTrue(run.stdout().contains("IMAGE"), "a summary table:\n" + run);
-    assertTrue(run.stdout().lines().anyMatch(l -> l.startsWith(missing) && l.contains("failed")), run.toString());
+    assertTrue(run.stdout().lines().anyMatch(l -> l.startsWith(missing) && l.contains("not_found")), run.toString());
     assertTrue(run.stderr().contains("never-pushed"), run.toString());
     TestEnv.Run check = TestEnv.ctr(ns, "images", "check");
     assertEquals(3, check.stdout().lines().filter(l -> l.contains("complete (")).count(), check.toString());
@@ -130,6 +130,39 @@ class CliIT {
     for (Map.Entry<String, Long> layer : layers.entrySet()) {
       assertEquals(layer.getValue(), served.get(layer.getKey()), "each blob fetched exactly once: " + layer.getKey());
     }
+  }
+
+  @Test
+  void batchWithAMalformedLine_pullsTheGoodImages_andGivesOneResultPerLine() throws Exception {
+    String ns = TestEnv.namespace("badline");
+    String missing = TestEnv.get("RPULL_REGISTRY") + "/rpull/never-pushed:v1";
+    Path list = Files.createTempFile("refs", ".txt");
+    Files.writeString(list, TestEnv.image("BATCH_A") + "\nNOT a/Valid:ref\n" + missing + "\n"
+        + TestEnv.image("BATCH_B") + "\n");
+
+    TestEnv.Run text = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs",
+        "--from-file", list.toString());
+    assertEquals(ExitCode.NOT_FOUND.code, text.exitCode(), "the worst class wins over usage:\n" + text);
+    assertTrue(text.stderr().contains("line 2 of " + list), "the bad line is named by number:\n" + text);
+    assertTrue(text.stdout().lines().anyMatch(l -> l.startsWith("NOT a/Valid:ref") && l.contains("usage")), text.toString());
+    assertTrue(text.stdout().lines().anyMatch(l -> l.startsWith(missing) && l.contains("not_found")), text.toString());
+    TestEnv.Run check = TestEnv.ctr(ns, "images", "check");
+    assertEquals(2, check.stdout().lines().filter(l -> l.contains("complete (")).count(), check.toString());
+
+    TestEnv.Run jsonRun = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs",
+        "--output", "json", "--from-file", list.toString());
+    assertEquals(ExitCode.NOT_FOUND.code, jsonRun.exitCode(), jsonRun.toString());
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> results = new ArrayList<>();
+    for (String line : jsonRun.stdout().lines().toList()) {
+      JsonNode event = json.readTree(line);
+      if (event.path("event").asText().equals("result")) {
+        results.add(event);
+      }
+    }
+    assertEquals(List.of("ok", "usage", "not_found", "ok"), results.stream()
+        .map(r -> r.path("status").asText().equals("ok") ? "ok" : r.path("failure").asText()).toList(),
+        jsonRun.toString());
   }
 
   @Test

@@ -78,9 +78,10 @@ class ConcurrencyAndCrashIT {
     assertTrue(TestEnv.ctr(ns, "images", "check").stdout().contains("complete (3/3)"));
     long served = TestEnv.blobBytesServed(log, before).getOrDefault(bigLayer, 0L);
     long size = layers.get(bigLayer);
-    // At most one window per blob is fetched twice: 6 chunks in flight + the one being written,
-    // 4 MiB each, and one 4 MiB message containerd had not yet taken.
-    long window = (6 + 1 + 1) * (4L << 20);
+    // At most one window per blob is fetched twice: the chunks in flight, the one being written and
+    // a hedge copy (the default downloader's memory bound), and one message containerd had not yet taken.
+    io.rpull.fetch.FetchOptions defaults = io.rpull.fetch.FetchOptions.defaults();
+    long window = defaults.memoryBoundPerBlob() + Math.min(defaults.chunkSize(), 4 << 20);
     assertTrue(served >= size && served <= size + window,
         "served " + served + " bytes for a blob of " + size + " (at most " + window + " twice)");
   }

@@ -99,7 +99,10 @@ class OverlaybdPullIT {
     long blobGetsBefore = blobGets();
     TestEnv.Run again = TestEnv.rpull(args);
     assertEquals(0, again.exitCode(), again.toString());
-    assertEquals("done", again.stdout().strip());
+    List<String> lines = again.stdout().strip().lines().toList();
+    assertEquals("done", lines.get(lines.size() - 1), again.toString());
+    assertEquals(2, lines.size(), "the summary line, then done:\n" + again);
+    assertTrue(lines.get(0).contains("fetched 0.0 B"), again.toString());
     assertEquals(blobGetsBefore, blobGets(), "the second run must not download layer blobs again");
   }
 
