@@ -12,6 +12,7 @@ Images (all pushed to <registry>/rpull/...):
   obd-redirect:v1  overlaybd format, 3 + 20 MiB, pulled only through the redirecting nginx front
   shared-a:v1, shared-b:v1  overlaybd, sharing two layers, for the concurrent-pull tests
   obd-kill:v1   overlaybd, 256 + 2 MiB, for the kill-and-rerun test
+  obd-signal:v1 overlaybd, 64 MiB, for the SIGTERM test
   batch-a:v1, batch-b:v1  overlaybd, sharing two layers, for the batch-pull test
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
@@ -215,6 +216,11 @@ def build_kill(store, images):
     return obd_image(store, [256 * MiB, 2 * MiB])
 
 
+def build_signal(store, images):
+    # Pulled only by the SIGTERM test, slowly (--max-bandwidth), so that it is interrupted mid-download.
+    return obd_image(store, [64 * MiB])
+
+
 def build_oci(store, images):
     with tempfile.TemporaryDirectory() as work:
         base, base_diff = debootstrap_layer(store, work)
@@ -253,6 +259,7 @@ IMAGES = {
     "SHARED_A": ("rpull/shared-a", "v1", build_shared_a),
     "SHARED_B": ("rpull/shared-b", "v1", build_shared_b),
     "KILL": ("rpull/obd-kill", "v1", build_kill),
+    "SIGNAL": ("rpull/obd-signal", "v1", build_signal),
     "BATCH_A": ("rpull/batch-a", "v1", build_batch_a),
     "BATCH_B": ("rpull/batch-b", "v1", build_batch_b),
 }

@@ -25,6 +25,7 @@ final class Interrupts {
 
   private static void stop(Outcomes outcomes, List<String> images, PrintWriter err, boolean json, int code) {
     if (json) {
+      outcomes.interrupted(code);
       outcomes.failedRemaining(images, new PullError(Failure.INTERRUPTED, MESSAGE, null));
     }
     err.println("ctr: " + MESSAGE);

@@ -24,6 +24,8 @@ final class Outcomes {
   private final ObjectMapper mapper = new ObjectMapper();
   private final List<PullResult> results = new ArrayList<>();
   private boolean finished;
+  /** The exit code of the signal that stopped the run, if one did (130 SIGINT, 143 SIGTERM). */
+  private int signalExitCode = ExitCode.INTERRUPTED.code;
 
   Outcomes(PrintWriter out, PrintWriter err, boolean json, boolean debug) {
     this.out = out;
@@ -56,6 +58,10 @@ final class Outcomes {
     for (int i = results.size(); i < images.size(); i++) {
       failed(images.get(i), error);
     }
+  }
+
+  synchronized void interrupted(int exitCode) {
+    signalExitCode = exitCode;
   }
 
   /** Prints what is left to print and returns the exit code. Only the first call prints. */
@@ -107,7 +113,7 @@ final class Outcomes {
       PullError error = r.error().orElseThrow();
       ExitCode code = ExitCode.of(error.failure());
       e.put("failure", code.jsonName());
-      e.put("exit_code", code.code);
+      e.put("exit_code", code == ExitCode.INTERRUPTED ? signalExitCode : code.code);
       e.put("message", error.message());
     }
     return e;

@@ -213,11 +213,13 @@ abstract class ProgressDisplay implements AutoCloseable {
       List<String> lines = new ArrayList<>();
       lines.add("pulling " + p.image());
       int keyWidth = shown.stream().mapToInt(b -> shortKey(b).length()).max().orElse(10) + 1;
+      int sizesWidth = shown.stream().mapToInt(b -> sizes(b).length()).max().orElse(0);
+      // One bar width for every row, so that the bars line up.
+      int bar = Math.min(MAX_BAR, width - (keyWidth + 1 + 12) - sizesWidth - 3);
       for (PullProgress.Blob b : shown) {
         long got = b.done();
-        String sizes = human(got) + "/" + human(b.size);
+        String sizes = sizes(b);
         String head = String.format("%-" + keyWidth + "s %-11s ", shortKey(b) + ":", b.status.word);
-        int bar = Math.min(MAX_BAR, width - head.length() - sizes.length() - 3);
         if (bar >= 5) {
           int filled = b.size == 0 ? bar : (int) (bar * got / b.size);
           lines.add(head + "|" + "+".repeat(filled) + " ".repeat(bar - filled) + "| " + sizes);
@@ -244,6 +246,10 @@ abstract class ProgressDisplay implements AutoCloseable {
       drawn = lines.size();
       out.print(frame);
     }
+  }
+
+  private static String sizes(PullProgress.Blob b) {
+    return human(b.done()) + "/" + human(b.size);
   }
 
   /**

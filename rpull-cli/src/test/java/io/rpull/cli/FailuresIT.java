@@ -42,4 +42,30 @@ class FailuresIT {
     assertEquals(ExitCode.NETWORK.code, run.exitCode(), run.toString());
     assertTrue(run.stderr().startsWith("ctr: "), run.toString());
   }
+
+  @Test
+  void sigterm_printsOneLine_andAnInterruptedResult_exits143_andLeavesNoImageRecord() throws Exception {
+    String ns = TestEnv.namespace("sigterm");
+    String image = TestEnv.image("SIGNAL");
+    Process pull = new ProcessBuilder(TestEnv.projectRoot().resolve("bin/rpull").toString(), "-a",
+        TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs", "--max-bandwidth", "4MiB", "-o", "json",
+        image).start();
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(pull.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8));
+    String line;
+    // Wait for the download to be under way: a progress event that counted bytes.
+    while ((line = out.readLine()) != null && !(line.contains("\"event\":\"progress\"")
+        && !line.contains("\"bytes_fetched\":0"))) {
+      assertTrue(!line.contains("\"event\":\"result\""), "finished before it could be interrupted: " + line);
+    }
+    pull.destroy(); // SIGTERM
+    java.util.List<String> rest = out.lines().toList();
+    String stderr = new String(pull.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(143, pull.waitFor());
+    String result = rest.get(rest.size() - 1);
+    assertTrue(result.contains("\"failure\":\"interrupted\"") && result.contains("\"exit_code\":143"), result);
+    assertEquals(1, stderr.lines().count(), stderr);
+    assertTrue(stderr.startsWith("ctr: interrupted: ") && stderr.contains("run the same command again"), stderr);
+    assertEquals("", OverlaybdPullIT.imageRow(ns), "no image record for an interrupted pull");
+  }
 }

@@ -1,19 +1,19 @@
 package io.rpull.bench;
 
-import io.rpull.containerd.BlobIngester;
-import io.rpull.containerd.BlobRef;
-import io.rpull.containerd.ContainerdConnection;
-import io.rpull.containerd.ContainerdSession;
+import io.rpull.containerd.BlobKind;
 import io.rpull.containerd.IngestResult;
+import io.rpull.containerd.grpc.ContainerdConnection;
+import io.rpull.containerd.grpc.GrpcContentStore;
+import io.rpull.containerd.grpc.GrpcSession;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,9 +50,9 @@ public class ContentWriteBenchmark {
   int messageBytes;
 
   private ContainerdConnection connection;
-  private ContainerdSession session;
+  private GrpcSession session;
   private byte[] blob;
-  private BlobRef ref;
+  private Descriptor ref;
   // Seeded from the clock: every fork must write content containerd has never seen.
   private final Random random = new Random(System.nanoTime());
   private long clientCpuNanos;
@@ -70,8 +70,7 @@ public class ContentWriteBenchmark {
   @Setup(Level.Invocation)
   public void freshBlob() throws Exception {
     random.nextBytes(blob);
-    String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
-    ref = new BlobRef("layer", "sha256:" + hex, BLOB);
+    ref = Descriptor.of("application/vnd.oci.image.layer.v1.tar", Digest.sha256Of(blob), BLOB);
   }
 
   /** CPU seconds per GiB written, of this JVM and of containerd, over the whole trial (warm-up included). */
@@ -87,7 +86,8 @@ public class ContentWriteBenchmark {
   public IngestResult write64MiB() throws IOException {
     long client0 = processCpuNanos();
     long containerd0 = containerdCpuTicks();
-    IngestResult result = new BlobIngester(session, messageBytes).ingest(ref, offset -> chunks(offset));
+    IngestResult result = new GrpcContentStore(session, messageBytes)
+        .ingest(BlobKind.LAYER, ref, offset -> chunks(offset));
     if (result.alreadyPresent()) {
       throw new IllegalStateException("containerd already had the blob: the measurement would be meaningless");
     }
