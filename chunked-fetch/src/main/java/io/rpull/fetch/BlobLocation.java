@@ -1,8 +1,7 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
 import io.rpull.types.Digest;
-
+import io.rpull.types.Failure;
 import java.util.List;
 
 /** A blob to download: the hosts that may serve it, in order, and the size and digest it must have. */

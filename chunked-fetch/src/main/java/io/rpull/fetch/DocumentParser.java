@@ -1,17 +1,16 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
-import io.rpull.types.MediaTypes;
-import io.rpull.types.Platform;
-import io.rpull.types.Descriptor;
-import io.rpull.types.Digest;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.rpull.types.Descriptor;
+import io.rpull.types.Digest;
+import io.rpull.types.Failure;
+import io.rpull.types.MediaTypes;
+import io.rpull.types.Platform;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,9 +1,8 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.rpull.types.Failure;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

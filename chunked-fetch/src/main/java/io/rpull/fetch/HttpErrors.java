@@ -1,7 +1,6 @@
 package io.rpull.fetch;
 
 import io.rpull.types.Failure;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;

@@ -1,9 +1,8 @@
 package io.rpull.fetch;
 
+import io.rpull.types.Descriptor;
 import io.rpull.types.MediaTypes;
 import io.rpull.types.Platform;
-import io.rpull.types.Descriptor;
-
 import java.util.List;
 import java.util.Optional;
 

@@ -1,7 +1,6 @@
 package io.rpull.fetch;
 
 import io.rpull.types.Descriptor;
-
 import java.util.List;
 
 /** An image manifest: one config and the layers in order, bottom first. */

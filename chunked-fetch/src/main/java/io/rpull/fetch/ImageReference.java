@@ -1,7 +1,6 @@
 package io.rpull.fetch;
 
 import io.rpull.types.Digest;
-
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;

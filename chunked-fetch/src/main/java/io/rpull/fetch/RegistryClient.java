@@ -1,10 +1,9 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
-import io.rpull.types.MediaTypes;
 import io.rpull.types.Descriptor;
 import io.rpull.types.Digest;
-
+import io.rpull.types.Failure;
+import io.rpull.types.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;

@@ -1,13 +1,12 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Platform;
-import io.rpull.types.Digest;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rpull.types.Digest;
+import io.rpull.types.Platform;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -1,14 +1,13 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
-import io.rpull.types.MediaTypes;
-import io.rpull.types.Platform;
-import io.rpull.types.Digest;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rpull.types.Digest;
+import io.rpull.types.Failure;
+import io.rpull.types.MediaTypes;
+import io.rpull.types.Platform;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

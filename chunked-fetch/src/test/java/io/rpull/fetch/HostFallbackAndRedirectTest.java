@@ -1,11 +1,10 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Digest;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rpull.types.Digest;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;

@@ -1,15 +1,14 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rpull.types.Failure;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ImageReferenceTest {
   private static final String HEX = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

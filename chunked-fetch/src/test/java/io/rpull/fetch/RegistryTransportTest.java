@@ -1,12 +1,11 @@
 package io.rpull.fetch;
 
-import io.rpull.types.Failure;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rpull.types.Failure;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,12 +1,12 @@
 package io.rpull.engine;
 
+import io.rpull.containerd.ContentStore;
 import io.rpull.fetch.DocumentParser;
 import io.rpull.fetch.ImageConfig;
 import io.rpull.fetch.ImageIndex;
 import io.rpull.fetch.ImageManifest;
 import io.rpull.fetch.ImageSource;
 import io.rpull.fetch.RegistryException;
-import io.rpull.containerd.ContentStore;
 import io.rpull.snapshot.Layer;
 import io.rpull.types.Descriptor;
 import io.rpull.types.Digest;

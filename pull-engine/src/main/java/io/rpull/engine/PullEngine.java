@@ -59,7 +59,7 @@ public final class PullEngine {
       ContainerdNamespace namespace = containerd.apply(request.namespace());
       ImageDocuments docs = ImageDocuments.fetch(request.name(), registry, namespace.content(), request.platform());
       resolved = Optional.of(docs.top().digest());
-      result = new ImagePull(request, registry, namespace, docs, listener).run(elapsedSince(started));
+      result = new ImagePull(request, registry, namespace, docs, listener).run(started);
     } catch (Exception e) {
       result = PullResult.failed(request.name(), resolved, Failures.classify(e), elapsedSince(started));
     }
@@ -94,8 +94,8 @@ public final class PullEngine {
       this.source = GcLabels.distributionSource(request.reference());
     }
 
-    PullResult run(Duration resolving) throws Exception {
-      long started = clock.millis() - resolving.toMillis();
+    /** @param started when the pull began, in the clock's milliseconds */
+    PullResult run(long started) throws Exception {
       if (alreadyComplete()) {
         return new PullResult(request.name(), Optional.of(docs.top().digest()), 0, 0, 0, 0, layers.size(),
             elapsedSince(started), Optional.empty());

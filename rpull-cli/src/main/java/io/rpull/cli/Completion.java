@@ -2,8 +2,8 @@ package io.rpull.cli;
 
 import java.util.Locale;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /** {@code --completion bash|zsh|fish}: a completion script for the shell, generated from the command itself. */
 final class Completion {

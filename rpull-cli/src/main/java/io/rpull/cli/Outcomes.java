@@ -49,10 +49,6 @@ final class Outcomes {
     add(new PullResult(image, Optional.empty(), 0, 0, 0, 0, 0, Duration.ZERO, Optional.of(error)));
   }
 
-  synchronized boolean hasResultFor(int inputs) {
-    return results.size() >= inputs;
-  }
-
   /** Records {@code error} for every image from {@code images} that has no result yet. */
   synchronized void failedRemaining(List<String> images, PullError error) {
     for (int i = results.size(); i < images.size(); i++) {

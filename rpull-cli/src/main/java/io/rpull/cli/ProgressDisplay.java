@@ -64,6 +64,7 @@ abstract class ProgressDisplay implements AutoCloseable {
   synchronized void show(PullProgress progress) {
     current = progress;
     rate.reset();
+    reported.clear();
     started(progress);
   }
 

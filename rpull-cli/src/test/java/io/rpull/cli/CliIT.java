@@ -137,8 +137,9 @@ class CliIT {
     String ns = TestEnv.namespace("badline");
     String missing = TestEnv.get("RPULL_REGISTRY") + "/rpull/never-pushed:v1";
     Path list = Files.createTempFile("refs", ".txt");
-    Files.writeString(list, TestEnv.image("BATCH_A") + "\nNOT a/Valid:ref\n" + missing + "\n"
-        + TestEnv.image("BATCH_B") + "\n");
+    // Images no other test counts the registry's bytes for: blobs are shared by all namespaces.
+    Files.writeString(list, TestEnv.image("OBD") + "\nNOT a/Valid:ref\n" + missing + "\n"
+        + TestEnv.image("INDEX") + "\n");
 
     TestEnv.Run text = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs",
         "--from-file", list.toString());

@@ -58,7 +58,8 @@ class FailuresIT {
         && !line.contains("\"bytes_fetched\":0"))) {
       assertTrue(!line.contains("\"event\":\"result\""), "finished before it could be interrupted: " + line);
     }
-    pull.destroy(); // SIGTERM
+    // Not Process.destroy(): it closes our end of the pipes before the output that follows the signal.
+    assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(pull.pid())).start().waitFor());
     java.util.List<String> rest = out.lines().toList();
     String stderr = new String(pull.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertEquals(143, pull.waitFor());

@@ -1,5 +1,6 @@
 package io.rpull.containerd.grpc;
 
+import com.google.protobuf.Empty;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -12,7 +13,6 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.rpull.containerd.ContainerdException;
 import io.rpull.containerd.api.version.VersionGrpc;
 import io.rpull.containerd.api.version.VersionResponse;
-import com.google.protobuf.Empty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

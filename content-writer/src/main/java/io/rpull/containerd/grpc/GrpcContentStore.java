@@ -1,14 +1,9 @@
 package io.rpull.containerd.grpc;
 
+import com.google.common.base.Suppliers;
 import com.google.protobuf.FieldMask;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.rpull.containerd.api.content.InfoRequest;
-import io.rpull.containerd.api.content.ReadContentRequest;
-import io.rpull.containerd.api.content.UpdateRequest;
-import io.rpull.containerd.api.introspection.Plugin;
-import io.rpull.containerd.api.introspection.PluginsRequest;
-import com.google.common.base.Suppliers;
 import io.rpull.containerd.BlobKind;
 import io.rpull.containerd.BlobSource;
 import io.rpull.containerd.ContainerdException;
@@ -16,13 +11,18 @@ import io.rpull.containerd.ContentInfo;
 import io.rpull.containerd.ContentStore;
 import io.rpull.containerd.IngestResult;
 import io.rpull.containerd.api.content.Info;
+import io.rpull.containerd.api.content.InfoRequest;
+import io.rpull.containerd.api.content.ReadContentRequest;
+import io.rpull.containerd.api.content.UpdateRequest;
+import io.rpull.containerd.api.introspection.Plugin;
+import io.rpull.containerd.api.introspection.PluginsRequest;
 import io.rpull.types.Descriptor;
 import io.rpull.types.Digest;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** containerd's content store over gRPC: reads, labels, and ingests through {@link BlobIngester}. */
 public final class GrpcContentStore implements ContentStore {

@@ -2,13 +2,13 @@ package io.rpull.containerd.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.rpull.containerd.ContainerdException;
+import io.rpull.containerd.ImageRecord;
+import io.rpull.containerd.ImageStore;
 import io.rpull.containerd.api.images.CreateImageRequest;
 import io.rpull.containerd.api.images.GetImageRequest;
 import io.rpull.containerd.api.images.Image;
 import io.rpull.containerd.api.images.UpdateImageRequest;
-import io.rpull.containerd.ContainerdException;
-import io.rpull.containerd.ImageRecord;
-import io.rpull.containerd.ImageStore;
 import java.util.Optional;
 
 /** Image records over gRPC. */
