@@ -42,9 +42,6 @@ public final class RegistryClient implements ImageSource {
     this.counter = Objects.requireNonNull(counter, "counter");
   }
 
-  public List<RegistryHost> hosts() {
-    return hosts;
-  }
 
   /** One attempt at one host. */
   @FunctionalInterface
