@@ -66,7 +66,7 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
       BlobRoute route = new BlobRoute(host, blob, transport, counter);
       Response first;
       try {
-        first = openWithRetry(route, offset, firstEnd);
+        first = options.retry().run("fetch " + blob.digest(), () -> openRange(route, offset, firstEnd));
       } catch (IOException e) {
         last = RegistryClient.network("fetch " + blob.digest() + " from " + host.authority(), e);
         continue;
@@ -160,17 +160,6 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     }
   }
 
-  private Response openWithRetry(BlobRoute route, long start, long end) throws IOException {
-    RetryPolicy.Attempts attempts = options.retry().attempts("fetch " + route.blob.digest());
-    while (true) {
-      try {
-        return openRange(route, start, end);
-      } catch (IOException e) {
-        attempts.failed(e);
-      }
-    }
-  }
-
   /**
    * Requests bytes [start, end). Returns a validated 206, or a 200 carrying the whole blob when the
    * registry ignores Range; throws for anything else.
@@ -205,8 +194,7 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     try {
       int code = response.code();
       if (RetryPolicy.isRetryableStatus(code)) {
-        throw new RetryPolicy.RetryableStatusException(what + ": " + code,
-            RetryPolicy.RetryableStatusException.parseRetryAfter(response.header("Retry-After")));
+        throw HttpErrors.retryLater(response, what);
       }
       if (code != 200 && code != 206) {
         throw HttpErrors.of(response, what);

@@ -44,10 +44,6 @@ public record FetchOptions(int chunkSize, int chunksPerBlob, int maxConnections,
     return new FetchOptions(chunkSize, chunksPerBlob, maxConnections, retry, maxBytesPerSecond, hedgeAfter);
   }
 
-  public FetchOptions withRetry(RetryPolicy policy) {
-    return new FetchOptions(chunkSize, chunksPerBlob, maxConnections, policy, maxBytesPerSecond, hedgeAfter);
-  }
-
   /** Never requests a chunk twice: for tests and measurements that count requests. */
   public FetchOptions withoutHedging() {
     return new FetchOptions(chunkSize, chunksPerBlob, maxConnections, retry, maxBytesPerSecond, Duration.ZERO);

@@ -24,10 +24,15 @@ final class HttpErrors {
       return;
     }
     if (RetryPolicy.isRetryableStatus(response.code())) {
-      throw new RetryPolicy.RetryableStatusException(what + ": " + response.code() + " " + statusText(response.code()),
-          RetryPolicy.RetryableStatusException.parseRetryAfter(response.header("Retry-After")));
+      throw retryLater(response, what);
     }
     throw of(response, what);
+  }
+
+  /** A "not now" status (429, 503, ...) as the retry policy takes it, with the server's Retry-After. */
+  static RetryPolicy.RetryableStatusException retryLater(Response response, String what) {
+    return new RetryPolicy.RetryableStatusException(what + ": " + response.code() + " " + statusText(response.code()),
+        RetryPolicy.RetryableStatusException.parseRetryAfter(response.header("Retry-After")));
   }
 
   static RegistryException of(Response response, String what) {

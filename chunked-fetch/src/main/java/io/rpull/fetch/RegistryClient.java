@@ -62,7 +62,8 @@ public final class RegistryClient implements ImageSource {
         continue;
       }
       try {
-        return withRetries(what + " from " + host.authority(), host, call);
+        // A 429, a reset or a cut body is not an answer: the same host is asked again first.
+        return retry.run(what + " from " + host.authority(), () -> call.call(host));
       } catch (IOException e) {
         last = network(what + " from " + host.authority(), e);
       } catch (RegistryException e) {
@@ -85,18 +86,6 @@ public final class RegistryClient implements ImageSource {
           what + ": no configured host has the " + capability.name().toLowerCase(java.util.Locale.ROOT) + " capability");
     }
     throw last;
-  }
-
-  /** One host's call, repeated while the policy allows: a 429, a reset or a cut body is not an answer. */
-  private <T> T withRetries(String what, RegistryHost host, HostCall<T> call) throws IOException {
-    RetryPolicy.Attempts attempts = retry.attempts(what);
-    while (true) {
-      try {
-        return call.call(host);
-      } catch (IOException e) {
-        attempts.failed(e);
-      }
-    }
   }
 
   /**

@@ -110,7 +110,28 @@ public record RetryPolicy(int maxAttempts, Duration firstBackoff, Duration maxBa
     return Duration.ofNanos((long) (ceiling * factor));
   }
 
-  /** Starts counting the attempts of one operation, described for the error that may end it. */
+  /** One attempt of an operation. */
+  @FunctionalInterface
+  public interface Attempt<T> {
+    T run() throws IOException;
+  }
+
+  /** Runs {@code attempt} until it succeeds or the policy gives up (see {@link Attempts#failed}). */
+  public <T> T run(String what, Attempt<T> attempt) throws IOException {
+    Attempts attempts = attempts(what);
+    while (true) {
+      try {
+        return attempt.run();
+      } catch (IOException e) {
+        attempts.failed(e);
+      }
+    }
+  }
+
+  /**
+   * Starts counting the attempts of one operation, described for the error that may end it; for
+   * callers whose next attempt differs from the last (a chunk resumes where it stopped).
+   */
   public Attempts attempts(String what) {
     return new Attempts(what);
   }

@@ -1,7 +1,9 @@
 package io.rpull.cli;
 
+import io.rpull.engine.PullError;
 import io.rpull.fetch.ImageReference;
 import io.rpull.fetch.InvalidReferenceException;
+import io.rpull.types.Failure;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,18 +16,19 @@ import java.util.Optional;
 
 /**
  * One image the user asked for: the text as given, where it came from, and its parsed reference,
- * or why it cannot be one. A malformed line of a batch is that line's failure, not the batch's.
+ * or the usage error that says why it cannot be one. A malformed line of a batch is that line's failure, not the batch's.
  *
  * @param origin "line 3 of refs.txt", or empty for a command-line argument
  */
-record ImageInput(String text, Optional<String> origin, Optional<ImageReference> reference, Optional<String> error) {
+record ImageInput(String text, Optional<String> origin, Optional<ImageReference> reference,
+    Optional<PullError> error) {
 
   static ImageInput of(String text, Optional<String> origin) {
     try {
       return new ImageInput(text, origin, Optional.of(ImageReference.parse(text)), Optional.empty());
     } catch (InvalidReferenceException e) {
-      return new ImageInput(text, origin, Optional.empty(),
-          Optional.of(origin.map(o -> o + ": ").orElse("") + e.getMessage()));
+      return new ImageInput(text, origin, Optional.empty(), Optional.of(new PullError(Failure.USAGE,
+          origin.map(o -> o + ": ").orElse("") + e.getMessage(), null)));
     }
   }
 

@@ -200,7 +200,7 @@ final class RpullCommand implements Callable<Integer> {
         : System.console() != null ? ProgressDisplay.Mode.TABLE : ProgressDisplay.Mode.PLAIN;
     try (ProgressDisplay display = ProgressDisplay.create(mode, out)) {
       Callable<Void> pulls = () -> {
-        pullAll(inputs, fetch, tls, imageLabels, credentials, display, outcomes, err);
+        pullAll(inputs, images, fetch, tls, imageLabels, credentials, display, outcomes, err);
         return null;
       };
       if (timeout.isZero()) {
@@ -212,11 +212,12 @@ final class RpullCommand implements Callable<Integer> {
     return outcomes.finish();
   }
 
-  private void pullAll(List<ImageInput> inputs, FetchOptions fetch, TlsSettings tls, Map<String, String> imageLabels,
-      Optional<Credentials> credentials, ProgressDisplay display, Outcomes outcomes, PrintWriter err) {
-    List<String> images = inputs.stream().map(ImageInput::text).toList();
+  /** @param images the text of each input, for the results of images a stop leaves without one */
+  private void pullAll(List<ImageInput> inputs, List<String> images, FetchOptions fetch, TlsSettings tls,
+      Map<String, String> imageLabels, Optional<Credentials> credentials, ProgressDisplay display, Outcomes outcomes,
+      PrintWriter err) {
     if (inputs.stream().allMatch(i -> i.reference().isEmpty())) {
-      inputs.forEach(i -> outcomes.failed(i.text(), new PullError(Failure.USAGE, i.error().orElseThrow(), null)));
+      inputs.forEach(i -> outcomes.failed(i.text(), i.error().orElseThrow()));
       return;
     }
     Clock clock = Clock.systemUTC();
@@ -227,8 +228,7 @@ final class RpullCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       // Nothing can be pulled: every image fails so, except those that were never valid.
       PullError unreachable = Failures.classify(e);
-      inputs.forEach(i -> outcomes.failed(i.text(), i.error()
-          .map(m -> new PullError(Failure.USAGE, m, null)).orElse(unreachable)));
+      inputs.forEach(i -> outcomes.failed(i.text(), i.error().orElse(unreachable)));
       return;
     }
     RegistrySettings settings = new RegistrySettings(Optional.ofNullable(hostsDir), plainHttp, tls,
@@ -241,7 +241,7 @@ final class RpullCommand implements Callable<Integer> {
           .map(ImageReference::registry).findFirst();
       for (ImageInput input : inputs) {
         if (input.reference().isEmpty()) {
-          outcomes.failed(input.text(), new PullError(Failure.USAGE, input.error().orElseThrow(), null));
+          outcomes.failed(input.text(), input.error().orElseThrow());
           continue;
         }
         ImageReference ref = input.reference().get();

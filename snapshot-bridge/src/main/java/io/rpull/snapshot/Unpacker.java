@@ -54,8 +54,6 @@ public final class Unpacker {
     default void committing(Layer layer) {}
 
     default void done(LayerResult result) {}
-
-    Events NONE = new Events() {};
   }
 
   private final ContainerdNamespace containerd;
