@@ -8,6 +8,7 @@ import io.rpull.types.Digest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -17,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Layer blobs flowing from the registry into containerd, a bounded number at once, each digest
@@ -28,6 +30,8 @@ final class LayerDownloads implements AutoCloseable {
   interface Ingest {
     IngestResult ingest(Descriptor blob) throws IOException;
   }
+
+  private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
   private final Ingest ingest;
   private final PullListener listener;
@@ -100,9 +104,19 @@ final class LayerDownloads implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops every download and waits for the workers to leave, so that a pull that has returned is
+   * not still writing into containerd behind its caller's back. The wait is bounded by the stall
+   * timeout's order of magnitude: a worker stuck past it is a daemon thread and dies with the JVM.
+   */
   @Override
   public void close() {
     started.values().forEach(f -> f.cancel(true));
     workers.shutdownNow();
+    try {
+      workers.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
