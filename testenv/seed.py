@@ -14,6 +14,7 @@ Images (all pushed to <registry>/rpull/...):
   obd-kill:v1   overlaybd, 256 + 2 MiB, for the kill-and-rerun test
   obd-signal:v1 overlaybd, 64 MiB, for the SIGTERM test
   batch-a:v1, batch-b:v1  overlaybd, sharing two layers, for the batch-pull test
+  pause:v1      CRI's sandbox image: debian:bookworm's base layer, entrypoint `sleep infinity`
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
 import argparse
@@ -233,6 +234,20 @@ def build_oci(store, images):
     return manifest(store, cfg, [base, l2, l3])
 
 
+def build_pause(store, images):
+    # CRI's sandbox ("pause") image for the runp tests: the Debian base layer of debian:bookworm and
+    # an entrypoint that sleeps; nothing is fetched from outside the test environment.
+    oci = read_json(store, images["OCI"][2])
+    base = oci["layers"][0]
+    base_diff = read_json(store, oci["config"])["rootfs"]["diff_ids"][0]
+    cfg = {"architecture": "amd64", "os": "linux",
+           "config": {"Entrypoint": ["/bin/sleep", "infinity"],
+                      "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+           "rootfs": {"type": "layers", "diff_ids": [base_diff]}}
+    cfg_desc = dict(mediaType=OCI_CONFIG, **store.put_bytes(json.dumps(cfg, separators=(",", ":")).encode()))
+    return manifest(store, cfg_desc, [base])
+
+
 def build_index(store, images):
     obd_layers = read_json(store, images["OBD"][2])["layers"]
     amd64 = obd_image(store, [4 * MiB], shared=obd_layers[:2])
@@ -254,6 +269,7 @@ IMAGES = {
     "OBD_LAZY": ("rpull/obd-lazy", "v1", build_obd_lazy),
     "OCI": ("rpull/debian", "bookworm", build_oci),
     "INDEX": ("rpull/multi", "v1", build_index),
+    "PAUSE": ("rpull/pause", "v1", build_pause),
     "BIG": ("rpull/big", "v1", build_big),
     "REDIRECT": ("rpull/obd-redirect", "v1", build_redirect),
     "SHARED_A": ("rpull/shared-a", "v1", build_shared_a),
