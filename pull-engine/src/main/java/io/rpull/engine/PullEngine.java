@@ -36,17 +36,21 @@ public final class PullEngine {
   private final ImageSources registries;
   private final Function<String, ContainerdNamespace> containerd;
   private final BlobPlacer placer;
+  private final SharedPulls shared;
   private final Clock clock;
 
   /**
    * @param registries opens an image's registry for one pull
    * @param containerd the containerd namespace of a given name
+   * @param shared the downloads, snapshots and limits this engine's pulls share with every other
+   *     pull of the process
    */
   public PullEngine(ImageSources registries, Function<String, ContainerdNamespace> containerd, BlobPlacer placer,
-      Clock clock) {
+      SharedPulls shared, Clock clock) {
     this.registries = registries;
     this.containerd = containerd;
     this.placer = placer;
+    this.shared = shared;
     this.clock = clock;
   }
 
@@ -116,14 +120,14 @@ public final class PullEngine {
       }
 
       Unpacker.Result unpacked;
-      try (LayerDownloads downloads = new LayerDownloads(blob -> ingestLayer(content, blob), request.blobsAtOnce(),
-          listener)) {
+      try (LayerDownloads downloads = new LayerDownloads(
+          blob -> shared.blob(blob.digest(), () -> ingestLayer(content, blob)), request.blobsAtOnce(), listener)) {
         for (Layer layer : layers) {
           if (needsBlob(layer)) {
             downloads.start(layer);
           }
         }
-        unpacked = new Unpacker(leased, request.snapshotter(), placer).unpack(layers, request.name(),
+        unpacked = new Unpacker(leased, request.snapshotter(), placer, shared.snapshots(request.namespace())).unpack(layers, request.name(),
             request.downloadBlobs(), downloads::await, new Unpacker.Events() {
               @Override
               public void committing(Layer layer) {

@@ -24,6 +24,8 @@ final class FakeRegistry implements ImageSources {
   final List<Optional<Credentials>> credentialsSeen = new CopyOnWriteArrayList<>();
   /** A blob the registry refuses to serve (a layer that fails). */
   volatile Digest failing;
+  /** How long opening a blob takes, so that concurrent pulls overlap. */
+  volatile java.time.Duration openDelay = java.time.Duration.ZERO;
 
   @Override
   public ImageSource open(ImageReference reference, Optional<Credentials> credentials, ByteCounter counter) {
@@ -49,6 +51,12 @@ final class FakeRegistry implements ImageSources {
       @Override
       public InputStream openBlob(Descriptor blob, long offset) {
         blobOpens.add(blob.digest());
+        try {
+          Thread.sleep(openDelay.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RegistryException(Failure.INTERRUPTED, "interrupted", e);
+        }
         if (blob.digest().equals(failing)) {
           throw new RegistryException(Failure.NETWORK, "fetch " + blob.digest() + ": 503 Service Unavailable");
         }

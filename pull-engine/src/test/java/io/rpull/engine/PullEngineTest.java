@@ -31,12 +31,13 @@ class PullEngineTest {
   Path dir;
   private FakeContainerd containerd;
   private final FakeRegistry registry = new FakeRegistry();
+  private final SharedPulls shared = new SharedPulls(4);
   private PullEngine engine;
 
   @BeforeEach
   void setUp() {
     containerd = new FakeContainerd(dir);
-    engine = new PullEngine(registry, ns -> containerd, new BlobPlacer(), Clock.systemUTC());
+    engine = new PullEngine(registry, ns -> containerd, new BlobPlacer(), shared, Clock.systemUTC());
   }
 
   private TestImage serve(TestImage image) {
@@ -125,6 +126,29 @@ class PullEngineTest {
     assertEquals(Failure.CONTAINERD, result.error().orElseThrow().failure());
     assertTrue(result.error().get().message().contains("already exists"), result.error().get().message());
     assertTrue(containerd.images.isEmpty());
+  }
+
+  @Test
+  void concurrentPulls_inTwoNamespaces_downloadEachBlobOnce() throws Exception {
+    TestImage image = serve(TestImage.of(3, 200_000, true, 9));
+    registry.openDelay = java.time.Duration.ofMillis(50);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var pulls = List.of("ns-a", "ns-b").stream().map(ns -> pool.submit(() -> engine.pull(
+          new PullRequest(ImageReference.parse(REF), REF, ns, "overlaybd", Platform.parse("linux/amd64"),
+              PullRequest.Mode.FULL, Map.of(), Optional.empty(), 3), PullListener.NONE))).toList();
+      for (var pull : pulls) {
+        PullResult result = pull.get();
+        assertTrue(result.succeeded(), result.toString());
+      }
+      for (TestImage.LayerBlob layer : image.layers) {
+        assertEquals(1, registry.blobOpens.stream().filter(layer.descriptor().digest()::equals).count(),
+            "blob " + layer.descriptor().digest() + " downloaded once for both pulls");
+      }
+      assertEquals(0, shared.busyKeys(), "nothing left locked");
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

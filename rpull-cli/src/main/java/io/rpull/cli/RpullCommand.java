@@ -5,6 +5,7 @@ import io.rpull.engine.PullEngine;
 import io.rpull.engine.PullError;
 import io.rpull.engine.PullRequest;
 import io.rpull.engine.PullResult;
+import io.rpull.engine.SharedPulls;
 import io.rpull.fetch.CredentialHelper;
 import io.rpull.fetch.Credentials;
 import io.rpull.fetch.DockerConfigCredentials;
@@ -236,7 +237,8 @@ final class RpullCommand implements Callable<Integer> {
         Duration.ofSeconds(60), "rpull/" + new VersionProvider().version(),
         httpDump || httpTrace ? Optional.of(new RegistrySettings.HttpLog(err, httpDump)) : Optional.empty());
     try (node; Registries registries = new Registries(settings, clock)) {
-      PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), clock);
+      PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), new SharedPulls(concurrency),
+          clock);
       Optional<String> credentialRegistry = inputs.stream().flatMap(i -> i.reference().stream())
           .map(ImageReference::registry).findFirst();
       for (ImageInput input : inputs) {

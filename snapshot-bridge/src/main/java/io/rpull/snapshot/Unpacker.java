@@ -60,13 +60,20 @@ public final class Unpacker {
   private final Snapshotter snapshots;
   private final ContentStore content;
   private final BlobPlacer placer;
+  private final SnapshotLocks locks;
   private final SecureRandom random = new SecureRandom();
 
   public Unpacker(ContainerdNamespace containerd, String snapshotter, BlobPlacer placer) {
+    this(containerd, snapshotter, placer, SnapshotLocks.none());
+  }
+
+  /** @param locks shared with the other pulls of this process into the same namespace */
+  public Unpacker(ContainerdNamespace containerd, String snapshotter, BlobPlacer placer, SnapshotLocks locks) {
     this.containerd = containerd;
     this.snapshots = containerd.snapshotter(snapshotter);
     this.content = containerd.content();
     this.placer = placer;
+    this.locks = locks;
   }
 
   /**
@@ -94,8 +101,11 @@ public final class Unpacker {
     List<LayerResult> results = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       String parent = i == 0 ? "" : chain.get(i - 1).toString();
-      LayerResult result = new LayerResult(layers.get(i), chain.get(i),
-          unpackLayer(layers.get(i), chain.get(i).toString(), parent, imageRef, downloadBlobs, blobs, events));
+      Outcome outcome;
+      try (SnapshotLocks.Held held = locks.lock(snapshots.name(), chain.get(i))) {
+        outcome = unpackLayer(layers.get(i), chain.get(i).toString(), parent, imageRef, downloadBlobs, blobs, events);
+      }
+      LayerResult result = new LayerResult(layers.get(i), chain.get(i), outcome);
       events.done(result);
       results.add(result);
     }
