@@ -19,12 +19,30 @@ public final class Registries implements ImageSources, AutoCloseable {
   private final Clock clock;
 
   public Registries(RegistrySettings settings, Clock clock) {
+    this(settings, clock, new HttpClients(settings.fetch(), settings.connectTimeout(), settings.stallTimeout(),
+        settings.userAgent(), settings.httpLog().map(log -> new HttpDump(log.sink(), log.headers())).orElse(null)),
+        new ChunkedBlobFetcher(settings.fetch()));
+  }
+
+  private Registries(RegistrySettings settings, Clock clock, HttpClients http, ChunkedBlobFetcher blobs) {
     this.settings = settings;
     this.clock = clock;
-    this.http = new HttpClients(settings.fetch(), settings.connectTimeout(), settings.stallTimeout(),
-        settings.userAgent(), settings.httpLog().map(log -> new HttpDump(log.sink(), log.headers())).orElse(null));
+    this.http = http;
     this.hosts = new HostsDirectory(settings.hostsDir(), settings.plainHttp(), settings.tls());
-    this.blobs = new ChunkedBlobFetcher(settings.fetch());
+    this.blobs = blobs;
+  }
+
+  /**
+   * The same connections, downloader and limits, reaching registries as another caller asks
+   * (its hosts directory, plain HTTP, TLS flags and node credentials): how a node agent serves a
+   * command line's flags without a second connection pool or a second bandwidth budget. Closing
+   * the view is not needed; closing this closes both.
+   */
+  public ImageSources withAccess(Optional<java.nio.file.Path> hostsDir, boolean plainHttp, TlsSettings tls,
+      CredentialStore configured) {
+    return new Registries(new RegistrySettings(hostsDir, plainHttp, tls, configured, settings.fetch(),
+        settings.connectTimeout(), settings.stallTimeout(), settings.userAgent(), settings.httpLog()), clock, http,
+        blobs);
   }
 
   @Override

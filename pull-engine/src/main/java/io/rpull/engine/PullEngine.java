@@ -55,6 +55,7 @@ public final class PullEngine {
   }
 
   public PullResult pull(PullRequest request, PullListener listener) {
+    shared.observer().started(request);
     long started = clock.millis();
     Optional<Digest> resolved = Optional.empty();
     PullResult result;
@@ -68,6 +69,7 @@ public final class PullEngine {
       result = PullResult.failed(request.name(), resolved, Failures.classify(e), elapsedSince(started));
     }
     listener.finished(result);
+    shared.observer().finished(request, result);
     return result;
   }
 
@@ -101,7 +103,8 @@ public final class PullEngine {
     /** @param started when the pull began, in the clock's milliseconds */
     PullResult run(long started) throws Exception {
       if (alreadyComplete()) {
-        return new PullResult(request.name(), Optional.of(docs.top().digest()), 0, 0, 0, 0, layers.size(),
+        return new PullResult(request.name(), Optional.of(docs.top().digest()),
+            Optional.of(docs.manifest().config().digest()), 0, 0, 0, 0, layers.size(),
             elapsedSince(started), Optional.empty());
       }
       Leases leases = namespace.leases();
@@ -146,7 +149,8 @@ public final class PullEngine {
           content.setLabels(config, Map.of(GcLabels.SNAPSHOT_PREFIX + request.snapshotter(), top.toString())));
       record(leased.images());
       leases.delete(leaseId);
-      return new PullResult(request.name(), Optional.of(docs.top().digest()), fetched, reused,
+      return new PullResult(request.name(), Optional.of(docs.top().digest()),
+          Optional.of(docs.manifest().config().digest()), fetched, reused,
           unpacked.count(Unpacker.Outcome.PLACED), unpacked.count(Unpacker.Outcome.APPLIED),
           unpacked.count(Unpacker.Outcome.EXISTED) + unpacked.count(Unpacker.Outcome.REMOTE),
           elapsedSince(started), Optional.empty());

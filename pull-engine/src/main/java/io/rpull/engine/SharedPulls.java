@@ -18,6 +18,7 @@ public final class SharedPulls {
   private final KeyedLocks<String> snapshots = new KeyedLocks<>();
   private final Semaphore blobSlots;
   private final int blobsAtOnce;
+  private final PullObserver observer;
 
   /** A blob's way into containerd. */
   @FunctionalInterface
@@ -27,11 +28,24 @@ public final class SharedPulls {
 
   /** @param blobsAtOnce blobs downloading at once across all pulls */
   public SharedPulls(int blobsAtOnce) {
+    this(blobsAtOnce, PullObserver.NONE);
+  }
+
+  /**
+   * @param blobsAtOnce blobs downloading at once across all pulls
+   * @param observer told of every pull's start and end
+   */
+  public SharedPulls(int blobsAtOnce, PullObserver observer) {
+    this.observer = observer;
     if (blobsAtOnce < 1) {
       throw new IllegalArgumentException("blobsAtOnce must be at least 1: " + blobsAtOnce);
     }
     this.blobsAtOnce = blobsAtOnce;
     this.blobSlots = new Semaphore(blobsAtOnce, true);
+  }
+
+  PullObserver observer() {
+    return observer;
   }
 
   public int blobsAtOnce() {

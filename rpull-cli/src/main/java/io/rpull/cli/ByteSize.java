@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Sizes such as {@code 8MiB}, {@code 512KiB}, {@code 4M} or a plain byte count. */
-final class ByteSize implements CommandLine.ITypeConverter<Integer> {
+public final class ByteSize implements CommandLine.ITypeConverter<Integer> {
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]?)(i?b?)");
 
   @Override

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Durations written the way ctr's flags take them: {@code 30s}, {@code 1m30s}, {@code 1.5h}, {@code 0}. */
-final class GoDuration implements CommandLine.ITypeConverter<Duration> {
+public final class GoDuration implements CommandLine.ITypeConverter<Duration> {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
   @Override
@@ -14,7 +14,7 @@ final class GoDuration implements CommandLine.ITypeConverter<Duration> {
     return parse(value);
   }
 
-  static Duration parse(String value) {
+  public static Duration parse(String value) {
     if (value.equals("0")) {
       return Duration.ZERO;
     }

@@ -33,15 +33,16 @@ record ImageInput(String text, Optional<String> origin, Optional<ImageReference>
   }
 
   /** The references of a --from-file ({@code -} for standard input): one a line, {@code #} starts a comment. */
-  static List<ImageInput> fromFile(String file) throws IOException {
+  static List<ImageInput> fromFile(String file, Invocation invocation) throws IOException {
     List<String> lines;
     String name;
     if (file.equals("-")) {
       name = "standard input";
-      lines = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().toList();
+      lines = new BufferedReader(new InputStreamReader(invocation.standardInput(), StandardCharsets.UTF_8)).lines()
+          .toList();
     } else {
       name = file;
-      lines = Files.readAllLines(Path.of(file));
+      lines = Files.readAllLines(invocation.resolve(Path.of(file)));
     }
     List<ImageInput> inputs = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {

@@ -4,7 +4,6 @@ import io.rpull.engine.PullError;
 import io.rpull.types.Failure;
 import java.io.PrintWriter;
 import java.util.List;
-import sun.misc.Signal;
 
 /**
  * SIGINT and SIGTERM: one line that says what is kept and that a rerun resumes, an "interrupted"
@@ -18,18 +17,15 @@ final class Interrupts {
 
   private Interrupts() {}
 
-  static void install(Outcomes outcomes, List<String> images, PrintWriter err, boolean json) {
-    Signal.handle(new Signal("INT"), s -> stop(outcomes, images, err, json, 128 + s.getNumber()));
-    Signal.handle(new Signal("TERM"), s -> stop(outcomes, images, err, json, 128 + s.getNumber()));
-  }
-
-  private static void stop(Outcomes outcomes, List<String> images, PrintWriter err, boolean json, int code) {
-    if (json) {
-      outcomes.interrupted(code);
-      outcomes.failedRemaining(images, new PullError(Failure.INTERRUPTED, MESSAGE, null));
-    }
-    err.println("ctr: " + MESSAGE);
-    err.flush();
-    Runtime.getRuntime().halt(code);
+  static void install(Invocation invocation, Outcomes outcomes, List<String> images, PrintWriter err, boolean json) {
+    invocation.onInterrupt(code -> {
+      if (json) {
+        outcomes.interrupted(code);
+        outcomes.failedRemaining(images, new PullError(Failure.INTERRUPTED, MESSAGE, null));
+      }
+      err.println("ctr: " + MESSAGE);
+      err.flush();
+      invocation.exit(code);
+    });
   }
 }

@@ -22,7 +22,19 @@ public final class Main {
   }
 
   static int run(String[] args, PrintWriter out, PrintWriter err) {
-    RpullCommand command = new RpullCommand();
+    return execute(args, out, err, new LocalInvocation(), new LocalEngines());
+  }
+
+  /**
+   * Runs one command line for {@code invocation} with pulls on {@code engines}; the node agent
+   * calls this for its clients.
+   *
+   * @return the exit code
+   * @throws Declined when {@code engines} cannot serve the command
+   */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err, Invocation invocation,
+      PullEngines engines) {
+    RpullCommand command = new RpullCommand(invocation, engines);
     CommandLine cli = new CommandLine(command)
         .setOut(out)
         .setErr(err)
@@ -39,6 +51,10 @@ public final class Main {
           return ExitCode.of(error.failure()).code;
         });
     cli.getCommandSpec().usageMessage().exitCodeList(ExitCode.helpList());
-    return cli.execute(args);
+    int code = cli.execute(args);
+    if (command.declined.isPresent()) {
+      throw new Declined(command.declined.get());
+    }
+    return code;
   }
 }

@@ -46,7 +46,7 @@ final class Outcomes {
 
   /** A failure of {@code image} before any pull started (a malformed reference, containerd unreachable). */
   synchronized void failed(String image, PullError error) {
-    add(new PullResult(image, Optional.empty(), 0, 0, 0, 0, 0, Duration.ZERO, Optional.of(error)));
+    add(new PullResult(image, Optional.empty(), Optional.empty(), 0, 0, 0, 0, 0, Duration.ZERO, Optional.of(error)));
   }
 
   /** Records {@code error} for every image from {@code images} that has no result yet. */

@@ -45,9 +45,9 @@ abstract class ProgressDisplay implements AutoCloseable {
     }
   }
 
-  static ProgressDisplay create(Mode mode, PrintWriter out) {
+  static ProgressDisplay create(Mode mode, PrintWriter out, java.util.function.Supplier<Terminal> terminal) {
     return switch (mode) {
-      case TABLE -> new Table(out, Terminal.query());
+      case TABLE -> new Table(out, terminal.get());
       case PLAIN -> new Plain(out);
       case JSON -> new Json(out);
       case NONE -> new ProgressDisplay(out, 0) {

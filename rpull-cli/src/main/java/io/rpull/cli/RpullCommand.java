@@ -5,24 +5,19 @@ import io.rpull.engine.PullEngine;
 import io.rpull.engine.PullError;
 import io.rpull.engine.PullRequest;
 import io.rpull.engine.PullResult;
-import io.rpull.engine.SharedPulls;
 import io.rpull.fetch.CredentialHelper;
 import io.rpull.fetch.Credentials;
 import io.rpull.fetch.DockerConfigCredentials;
 import io.rpull.fetch.FetchOptions;
 import io.rpull.fetch.ImageReference;
-import io.rpull.fetch.Registries;
 import io.rpull.fetch.RegistrySettings;
 import io.rpull.fetch.TlsSettings;
-import io.rpull.snapshot.BlobPlacer;
-import io.rpull.snapshot.grpc.ContainerdNode;
 import io.rpull.types.Failure;
 import io.rpull.types.Platform;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,6 +53,8 @@ import picocli.CommandLine.Spec;
     },
     exitCodeListHeading = "%nExit codes:%n")
 final class RpullCommand implements Callable<Integer> {
+  static final String DEFAULT_ADDRESS = "/run/containerd/containerd.sock";
+
   /** containerd's identifiers.Validate: what it accepts as a namespace. */
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*");
   private static final int MAX_NAMESPACE = 76;
@@ -66,6 +63,16 @@ final class RpullCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
+
+  private final Invocation invocation;
+  private final PullEngines engines;
+  /** Why {@link #engines} would not run this command, if they would not. */
+  Optional<String> declined = Optional.empty();
+
+  RpullCommand(Invocation invocation, PullEngines engines) {
+    this.invocation = invocation;
+    this.engines = engines;
+  }
 
   @Parameters(paramLabel = "<ref>", arity = "0..*",
       description = "Image reference, e.g. registry.example.com/library/redis:7 (a registry host is required)."
@@ -91,12 +98,14 @@ final class RpullCommand implements Callable<Integer> {
       description = "Print a shell completion script.")
   String completion;
 
-  @Option(names = {"-a", "--address"}, defaultValue = "${env:CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}",
-      description = "Address for containerd's GRPC server (env CONTAINERD_ADDRESS). Default: ${DEFAULT-VALUE}")
+  // The environment defaults are the caller's (the agent runs commands for other processes), so
+  // they are applied in call(), not by picocli from this process's environment.
+  @Option(names = {"-a", "--address"},
+      description = "Address for containerd's GRPC server (env CONTAINERD_ADDRESS). Default: " + DEFAULT_ADDRESS)
   String address;
 
-  @Option(names = {"-n", "--namespace"}, defaultValue = "${env:CONTAINERD_NAMESPACE:-default}",
-      description = "Namespace to use with commands (env CONTAINERD_NAMESPACE). Default: ${DEFAULT-VALUE}")
+  @Option(names = {"-n", "--namespace"},
+      description = "Namespace to use with commands (env CONTAINERD_NAMESPACE). Default: default")
   String namespace;
 
   @Option(names = "--timeout", converter = GoDuration.class, defaultValue = "0",
@@ -144,8 +153,8 @@ final class RpullCommand implements Callable<Integer> {
   @Option(names = "--label", paramLabel = "key=value", description = "Labels to attach to the image record.")
   List<String> labels = new ArrayList<>();
 
-  @Option(names = "--snapshotter", defaultValue = "${env:CONTAINERD_SNAPSHOTTER:-overlaybd}",
-      description = "Snapshotter name (env CONTAINERD_SNAPSHOTTER). Default: ${DEFAULT-VALUE}")
+  @Option(names = "--snapshotter",
+      description = "Snapshotter name (env CONTAINERD_SNAPSHOTTER). Default: overlaybd")
   String snapshotter;
 
   @Option(names = "--download-blobs",
@@ -172,8 +181,20 @@ final class RpullCommand implements Callable<Integer> {
       description = "Range requests in flight across all blobs. Default: ${DEFAULT-VALUE}")
   int maxConnections;
 
+  @Option(names = "--no-agent",
+      description = "Pull in this process even when the node agent rpulld is running.")
+  boolean noAgent;
+
+  @Option(names = "--agent-socket", paramLabel = "path",
+      description = "The node agent's socket (env RPULL_AGENT_SOCKET). Default: " + AgentClient.DEFAULT_SOCKET)
+  Path agentSocket;
+
   @Override
   public Integer call() throws IOException {
+    Map<String, String> env = invocation.environment();
+    address = address != null ? address : env.getOrDefault("CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
+    namespace = namespace != null ? namespace : env.getOrDefault("CONTAINERD_NAMESPACE", "default");
+    snapshotter = snapshotter != null ? snapshotter : env.getOrDefault("CONTAINERD_SNAPSHOTTER", "overlaybd");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (completion != null) {
@@ -191,15 +212,19 @@ final class RpullCommand implements Callable<Integer> {
     TlsSettings tls = flagTls();
     checkNamespace();
     List<ImageInput> inputs = inputs();
+    declined = engines.refusal(invocation.resolve(Path.of(address)), httpDump || httpTrace);
+    if (declined.isPresent()) {
+      return ExitCode.FAILURE.code; // nothing printed: the caller runs the command elsewhere
+    }
     Optional<Credentials> credentials = credentials(inputs);
 
     List<String> images = inputs.stream().map(ImageInput::text).toList();
     Outcomes outcomes = new Outcomes(out, err, json, debug);
-    Interrupts.install(outcomes, images, err, json);
+    Interrupts.install(invocation, outcomes, images, err, json);
     ProgressDisplay.Mode mode = json ? ProgressDisplay.Mode.JSON
         : debug ? ProgressDisplay.Mode.NONE
-        : System.console() != null ? ProgressDisplay.Mode.TABLE : ProgressDisplay.Mode.PLAIN;
-    try (ProgressDisplay display = ProgressDisplay.create(mode, out)) {
+        : invocation.interactive() ? ProgressDisplay.Mode.TABLE : ProgressDisplay.Mode.PLAIN;
+    try (ProgressDisplay display = ProgressDisplay.create(mode, out, invocation::terminal)) {
       Callable<Void> pulls = () -> {
         pullAll(inputs, images, fetch, tls, imageLabels, credentials, display, outcomes, err);
         return null;
@@ -221,24 +246,23 @@ final class RpullCommand implements Callable<Integer> {
       inputs.forEach(i -> outcomes.failed(i.text(), i.error().orElseThrow()));
       return;
     }
-    Clock clock = Clock.systemUTC();
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
-    ContainerdNode node;
+    RegistrySettings settings = new RegistrySettings(Optional.ofNullable(hostsDir).map(invocation::resolve),
+        plainHttp, tls, DockerConfigCredentials.load(invocation.environment(), CredentialHelper.system()), fetch,
+        connect, Duration.ofSeconds(60), "rpull/" + new VersionProvider().version(),
+        httpDump || httpTrace ? Optional.of(new RegistrySettings.HttpLog(err, httpDump)) : Optional.empty());
+    PullEngines.Opened opened;
     try {
-      node = ContainerdNode.connect(Path.of(address), connect, Math.min(chunkSize, 4 << 20), clock);
+      opened = engines.open(invocation.resolve(Path.of(address)), connect, Math.min(chunkSize, 4 << 20), settings,
+          concurrency);
     } catch (RuntimeException e) {
       // Nothing can be pulled: every image fails so, except those that were never valid.
       PullError unreachable = Failures.classify(e);
       inputs.forEach(i -> outcomes.failed(i.text(), i.error().orElse(unreachable)));
       return;
     }
-    RegistrySettings settings = new RegistrySettings(Optional.ofNullable(hostsDir), plainHttp, tls,
-        DockerConfigCredentials.load(System.getenv(), CredentialHelper.system()), fetch, connect,
-        Duration.ofSeconds(60), "rpull/" + new VersionProvider().version(),
-        httpDump || httpTrace ? Optional.of(new RegistrySettings.HttpLog(err, httpDump)) : Optional.empty());
-    try (node; Registries registries = new Registries(settings, clock)) {
-      PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), new SharedPulls(concurrency),
-          clock);
+    try (opened) {
+      PullEngine engine = opened.engine();
       Optional<String> credentialRegistry = inputs.stream().flatMap(i -> i.reference().stream())
           .map(ImageReference::registry).findFirst();
       for (ImageInput input : inputs) {
@@ -353,7 +377,7 @@ final class RpullCommand implements Callable<Integer> {
       if (!fromFile.equals("-")) {
         requireFile("--from-file", Path.of(fromFile));
       }
-      all.addAll(ImageInput.fromFile(fromFile));
+      all.addAll(ImageInput.fromFile(fromFile, invocation));
     }
     if (all.isEmpty()) {
       throw new ParameterException(spec.commandLine(), "please provide an image reference to pull");
@@ -361,7 +385,8 @@ final class RpullCommand implements Callable<Integer> {
     return all;
   }
 
-  private void requireFile(String flag, Path file) {
+  private void requireFile(String flag, Path given) {
+    Path file = invocation.resolve(given);
     if (Files.isDirectory(file)) {
       throw usage(flag, file.toString(), "is a directory, not a file");
     }
@@ -380,8 +405,9 @@ final class RpullCommand implements Callable<Integer> {
     Optional.ofNullable(tlsCaCert).ifPresent(f -> requireFile("--tlscacert", f));
     Optional.ofNullable(tlsCert).ifPresent(f -> requireFile("--tlscert", f));
     Optional.ofNullable(tlsKey).ifPresent(f -> requireFile("--tlskey", f));
-    return new TlsSettings(skipVerify, tlsCaCert == null ? List.of() : List.of(tlsCaCert),
-        tlsCert == null ? Optional.empty() : Optional.of(new TlsSettings.ClientCertificate(tlsCert, tlsKey)));
+    return new TlsSettings(skipVerify, tlsCaCert == null ? List.of() : List.of(invocation.resolve(tlsCaCert)),
+        tlsCert == null ? Optional.empty() : Optional.of(new TlsSettings.ClientCertificate(
+            invocation.resolve(tlsCert), invocation.resolve(tlsKey))));
   }
 
   /**
@@ -403,12 +429,9 @@ final class RpullCommand implements Callable<Integer> {
     }
     String registry = inputs.stream().flatMap(i -> i.reference().stream()).map(ImageReference::registry)
         .findFirst().orElse("the registry");
-    java.io.Console console = System.console();
-    if (console == null) {
-      throw usage("--user", name, "has no password and there is no terminal to ask for one: use --user name:password");
-    }
-    char[] password = console.readPassword("Password for %s@%s: ", name, registry);
-    return Optional.of(new Credentials(name, password == null ? "" : new String(password)));
+    char[] password = invocation.readPassword("Password for " + name + "@" + registry + ": ").orElseThrow(() ->
+        usage("--user", name, "has no password and there is no terminal to ask for one: use --user name:password"));
+    return Optional.of(new Credentials(name, new String(password)));
   }
 
   private Map<String, String> parseLabels() {

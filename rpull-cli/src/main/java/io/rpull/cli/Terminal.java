@@ -5,10 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /** The size of the terminal standard output is on, as {@code stty} reports it; 80×24 when it cannot tell. */
-record Terminal(int columns, int rows) {
-  static final Terminal DEFAULT = new Terminal(80, 24);
+public record Terminal(int columns, int rows) {
+  public static final Terminal DEFAULT = new Terminal(80, 24);
 
-  static Terminal query() {
+  public static Terminal query() {
     try {
       Process stty = new ProcessBuilder("stty", "size").redirectInput(new File("/dev/tty"))
           .redirectError(ProcessBuilder.Redirect.DISCARD).start();
