@@ -14,6 +14,8 @@ Images (all pushed to <registry>/rpull/...):
   obd-kill:v1   overlaybd, 256 + 2 MiB, for the kill-and-rerun test
   obd-signal:v1 overlaybd, 64 MiB, for the SIGTERM test
   batch-a:v1, batch-b:v1  overlaybd, sharing two layers, for the batch-pull test
+  cri:v1, cri-a:v1, cri-b:v1, fanout:v1, parity:v1, agent-kill:v1  overlaybd, each pulled only by
+                one rpulld test (crictl, concurrent crictl, eight namespaces, output parity, agent kill)
   pause:v1      CRI's sandbox image: debian:bookworm's base layer, entrypoint `sleep infinity`
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
@@ -222,6 +224,36 @@ def build_signal(store, images):
     return obd_image(store, [64 * MiB])
 
 
+def build_cri(store, images):
+    # Pulled only through rpulld's CRI endpoint (crictl), plain and with credentials.
+    return obd_image(store, [3 * MiB, 5 * MiB])
+
+
+def build_cri_a(store, images):
+    # CRI_A and CRI_B share two layers; only the concurrent crictl test pulls them.
+    return obd_image(store, [4 * MiB, 6 * MiB, 8 * MiB])
+
+
+def build_cri_b(store, images):
+    shared = read_json(store, images["CRI_A"][2])["layers"][:2]
+    return obd_image(store, [5 * MiB], shared=shared)
+
+
+def build_fanout(store, images):
+    # Pulled only by the eight-namespaces-through-the-agent test.
+    return obd_image(store, [4 * MiB, 6 * MiB])
+
+
+def build_parity(store, images):
+    # Pulled only by the test that compares the agent's output with an in-process pull's.
+    return obd_image(store, [1 * MiB, 2 * MiB])
+
+
+def build_agent_kill(store, images):
+    # Pulled only by the kill-the-agent test, through the per-connection-capped front.
+    return obd_image(store, [192 * MiB, 1 * MiB])
+
+
 def build_oci(store, images):
     with tempfile.TemporaryDirectory() as work:
         base, base_diff = debootstrap_layer(store, work)
@@ -278,6 +310,12 @@ IMAGES = {
     "SIGNAL": ("rpull/obd-signal", "v1", build_signal),
     "BATCH_A": ("rpull/batch-a", "v1", build_batch_a),
     "BATCH_B": ("rpull/batch-b", "v1", build_batch_b),
+    "CRI": ("rpull/cri", "v1", build_cri),
+    "CRI_A": ("rpull/cri-a", "v1", build_cri_a),
+    "CRI_B": ("rpull/cri-b", "v1", build_cri_b),
+    "FANOUT": ("rpull/fanout", "v1", build_fanout),
+    "PARITY": ("rpull/parity", "v1", build_parity),
+    "AGENT_KILL": ("rpull/agent-kill", "v1", build_agent_kill),
 }
 
 

@@ -146,7 +146,7 @@ public final class ChallengeAuthenticator implements RegistryAuth {
       if (response.code() == 401 || response.code() == 403) {
         throw new RegistryException(Failure.AUTH, "authentication failed for " + authority(url)
             + ": the token service at " + realm.host() + " refused " + (creds.isPresent() ? "the credentials"
-            : "anonymous access; pass --user"));
+            : "anonymous access; give credentials for this registry"));
       }
       if (!response.isSuccessful()) {
         throw new IOException("token service " + RegistryTransport.redact(realm) + " answered " + response.code());

@@ -38,8 +38,9 @@ public final class RegistryTransport {
       }
       if (!retry) {
         throw new RegistryException(Failure.AUTH,
-            "authorization failed for " + host.authority() + "/" + repositoryPath(request.url())
-                + ": the registry answered 401 Unauthorized; pass --user or check your credentials");
+            "authentication failed for " + host.authority() + "/" + repositoryPath(request.url())
+                + ": the registry answered 401 Unauthorized; give credentials for this registry (rpull --user,"
+                + " docker's config.json, kubelet's image pull secret) or check them");
       }
       response = send(host, withHeaders);
     }

@@ -3,6 +3,7 @@ package io.rpull.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Bad input fails with one clear line and a distinct exit code, and leaves nothing behind in containerd. */
@@ -47,9 +48,9 @@ class FailuresIT {
   void sigterm_printsOneLine_andAnInterruptedResult_exits143_andLeavesNoImageRecord() throws Exception {
     String ns = TestEnv.namespace("sigterm");
     String image = TestEnv.image("SIGNAL");
-    Process pull = new ProcessBuilder(TestEnv.projectRoot().resolve("bin/rpull").toString(), "-a",
+    Process pull = TestEnv.process(List.of(TestEnv.projectRoot().resolve("bin/rpull").toString(), "-a",
         TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs", "--max-bandwidth", "4MiB", "-o", "json",
-        image).start();
+        image), java.util.Map.of()).start();
     java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(pull.getInputStream(),
         java.nio.charset.StandardCharsets.UTF_8));
     String line;

@@ -60,7 +60,10 @@ final class TestEnv {
     }
   }
 
-  /** Runs {@code bin/rpull} as a user would. */
+  /**
+   * Runs {@code bin/rpull} as a user would, pulling in its own process: these tests are about the
+   * pull itself, so the test environment's agent is not used (see {@link #rpullThroughAgent}).
+   */
   static Run rpull(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(projectRoot().resolve("bin/rpull").toString());
@@ -68,12 +71,30 @@ final class TestEnv {
     return run(command, Map.of());
   }
 
+  /** Runs {@code bin/rpull} with the test environment's rpulld to hand its command to. */
+  static Run rpullThroughAgent(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(projectRoot().resolve("bin/rpull").toString());
+    command.addAll(List.of(args));
+    return run(command, Map.of(AGENT_SOCKET, get(AGENT_SOCKET)));
+  }
+
+  static final String AGENT_SOCKET = "RPULL_AGENT_SOCKET";
+
+  /** A process builder for {@code command} that pulls in-process unless {@code env} names the agent. */
+  static ProcessBuilder process(List<String> command, Map<String, String> env) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().remove(AGENT_SOCKET);
+    pb.environment().putAll(env);
+    return pb;
+  }
+
   /** Starts {@code bin/rpull} without waiting for it; its output is discarded. */
   static Process startRpull(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(projectRoot().resolve("bin/rpull").toString());
     command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+    return process(command, Map.of()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
 
@@ -122,8 +143,7 @@ final class TestEnv {
   }
 
   static Run run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().putAll(env);
+    ProcessBuilder pb = process(command, env);
     Path out = Files.createTempFile("rpull-it", ".out");
     Path err = Files.createTempFile("rpull-it", ".err");
     try {
