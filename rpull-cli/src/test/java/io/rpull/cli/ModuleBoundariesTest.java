@@ -48,6 +48,29 @@ class ModuleBoundariesTest {
     assertEquals(List.of(), offences);
   }
 
+  /** The node agent serves gRPC, but only its CRI adapter sees gRPC or protos, and nothing sees containerd's. */
+  @Test
+  void nodeAgent_keepsGrpcInItsCriAdapter_andNeverSeesContainerdsProtos() throws IOException {
+    List<String> offences = new ArrayList<>();
+    Path sources = ROOT.resolve("node-agent/src/main/java");
+    try (Stream<Path> files = Files.walk(sources)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        boolean adapter = sources.relativize(file).toString().startsWith("io/rpull/agent/cri/");
+        Matcher m = IMPORT.matcher(Files.readString(file));
+        while (m.find()) {
+          String imported = m.group(1);
+          boolean forbidden = adapter
+              ? List.of("io.rpull.containerd.", "okhttp3.", "okio.").stream().anyMatch(imported::startsWith)
+              : FORBIDDEN_ABOVE_THE_EDGE.stream().anyMatch(imported::startsWith) || imported.startsWith("io.rpull.cri.");
+          if (forbidden) {
+            offences.add(ROOT.relativize(file) + ": " + imported);
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), offences);
+  }
+
   @Test
   void moduleDependencies_pointDownwardOnly() throws IOException {
     Map<String, Set<String>> allowed = Map.of(
@@ -57,7 +80,9 @@ class ModuleBoundariesTest {
         "content-writer", Set.of("rpull-types", "containerd-protos"),
         "snapshot-bridge", Set.of("content-writer"),
         "pull-engine", Set.of("chunked-fetch", "snapshot-bridge"),
-        "rpull-cli", Set.of("pull-engine", "chunked-fetch", "snapshot-bridge"));
+        "rpull-cli", Set.of("pull-engine", "chunked-fetch", "snapshot-bridge"),
+        "cri-protos", Set.of(),
+        "node-agent", Set.of("rpull-cli", "pull-engine", "chunked-fetch", "snapshot-bridge", "cri-protos"));
     Map<String, Set<String>> actual = new TreeMap<>();
     for (String module : allowed.keySet()) {
       String pom = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
