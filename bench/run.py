@@ -6,10 +6,14 @@ Scenarios (see docs/benchmarks.md for the setup):
      rpull --download-blobs vs ctr rpull --download-blobs, overlaybd images of 60 MiB, 258 MiB, 1 GiB
   b  loopback, no shaping: rpull --download-blobs vs ctr content fetch, the 1 GiB image
   c  loopback, cold pull of the Debian OCI image: rpull vs ctr pull (overlayfs)
-  d  the already-present no-op: rpull vs ctr rpull
+  d  the already-present no-op: rpull through rpulld (the node agent), rpull in its own process, ctr rpull
+  e  loopback, cold pull of the Debian OCI image by kubelet's client: crictl pull through rpulld's CRI
+     endpoint vs crictl pull through containerd's own CRI (both unpack into the overlaybd snapshotter)
+rpull rows run in their own process (--no-agent) unless they say "through rpulld"; for those the
+agent's CPU is added to the client's.
 Every run starts from an empty content store and a dropped page cache; contenders alternate;
 medians and min-max of N runs. Needs `eval "$(testenv/up 2)"` and `eval "$(bench/link-up)"`.
-Usage: bench/run.py [--runs N] [--scenarios abcd] [--out docs/benchmarks.md]
+Usage: bench/run.py [--runs N] [--scenarios abcde] [--out docs/benchmarks.md]
 """
 import argparse
 import os
@@ -43,15 +47,17 @@ def registry_layers_bytes(registry, repo, tag):
 
 
 def clean():
-    """Empties the bench namespace and lets GC free the blobs, so the next pull is cold."""
-    for line in ctr("images", "ls", "-q").stdout.split():
-        ctr("images", "rm", "--sync", line)
-    digests = ctr("content", "ls", "-q").stdout.split()
-    if digests:
-        ctr("content", "rm", *digests)
-    lease = ctr("leases", "create").stdout.strip()
-    if lease:
-        ctr("leases", "rm", "--sync", lease)
+    """Empties the bench namespace and CRI's and lets GC free the blobs, so the next pull is cold."""
+    for ns in (NS, "k8s.io"):
+        nsctr = lambda *a: sh([ENV["RPULL_CTR"], "-a", ENV["CONTAINERD_ADDRESS"], "-n", ns, *a], check=False)
+        for line in nsctr("images", "ls", "-q").stdout.split():
+            nsctr("images", "rm", "--sync", line)
+        digests = nsctr("content", "ls", "-q").stdout.split()
+        if digests:
+            nsctr("content", "rm", *digests)
+        lease = nsctr("leases", "create").stdout.strip()
+        if lease:
+            nsctr("leases", "rm", "--sync", lease)
 
 
 def drop_caches():
@@ -69,10 +75,18 @@ def disk_written():
     return 0
 
 
-def containerd_cpu():
-    pid = open(os.path.join(ENV["RPULL_TESTENV_DIR"], "containerd-2", "containerd.pid")).read().strip()
+def process_cpu(pid_file):
+    pid = open(pid_file).read().strip()
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def containerd_cpu():
+    return process_cpu(os.path.join(ENV["RPULL_TESTENV_DIR"], "containerd-2", "containerd.pid"))
+
+
+def agent_cpu():
+    return process_cpu(os.path.join(ENV["RPULL_TESTENV_DIR"], "rpulld", "rpulld.pid"))
 
 
 def log_bytes(path, start_line):
@@ -96,12 +110,12 @@ def line_count(path):
         return sum(1 for _ in f)
 
 
-def measure(cmd, log_path, cold=True):
+def measure(cmd, log_path, size, cold=True, agent=False):
     if cold:
         clean()
         drop_caches()
     lines = line_count(log_path)
-    w0, c0 = disk_written(), containerd_cpu()
+    w0, c0, a0 = disk_written(), containerd_cpu(), agent_cpu()
     t0 = time.monotonic()
     r = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
@@ -111,14 +125,24 @@ def measure(cmd, log_path, cold=True):
     if r.returncode != 0 or not stats:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
     _, _, user, system, rss = stats[-1].split()
-    return dict(wall=wall, cpu=float(user) + float(system), rss=int(rss) / 1024,
-                containerd_cpu=containerd_cpu() - c0, written=disk_written() - w0,
-                fetched=log_bytes(log_path, lines))
+    fetched = log_bytes(log_path, lines)
+    # containerd's content store is shared by every namespace: a "cold" run that fetched less than
+    # its image found some of it already there and measures nothing. Refuse it.
+    if cold and fetched < size * 0.99:
+        raise SystemExit(f"refused: a cold run of {' '.join(cmd)} fetched {fetched} of {size} bytes")
+    cpu = float(user) + float(system) + (agent_cpu() - a0 if agent else 0)
+    return dict(wall=wall, cpu=cpu, rss=int(rss) / 1024,
+                containerd_cpu=containerd_cpu() - c0, written=disk_written() - w0, fetched=fetched)
 
 
-def rpull(registry, image, *extra):
-    return [os.path.join(ROOT, "bin/rpull"), "-a", ENV["CONTAINERD_ADDRESS"], "-n", NS, "--plain-http", *extra,
+def rpull(registry, image, *extra, agent=False):
+    own = [] if agent else ["--no-agent"]
+    return [os.path.join(ROOT, "bin/rpull"), *own, "-a", ENV["CONTAINERD_ADDRESS"], "-n", NS, "--plain-http", *extra,
             f"{registry}/{image}"]
+
+
+def crictl_pull(endpoint, image):
+    return [ENV["RPULL_CRICTL"], "--image-endpoint", f"unix://{endpoint}", "pull", image]
 
 
 def ctr_cmd(*args):
@@ -126,12 +150,12 @@ def ctr_cmd(*args):
 
 
 def run_pair(name, contenders, runs, log_path, size, cold=True):
-    """contenders: list of (label, command); alternated, N runs each."""
+    """contenders: list of (label, command); alternated, N runs each. A label with "rpulld" counts the agent's CPU."""
     results = {label: [] for label, _ in contenders}
     for i in range(runs):
         order = contenders if i % 2 == 0 else list(reversed(contenders))
         for label, cmd in order:
-            results[label].append(measure(cmd, log_path, cold))
+            results[label].append(measure(cmd, log_path, size, cold, agent="rpulld" in label))
             print(f"  {name} run {i + 1} {label}: {results[label][-1]['wall']:.2f} s", file=sys.stderr, flush=True)
     return dict(name=name, size=size, results=results, order=[l for l, _ in contenders])
 
@@ -193,8 +217,10 @@ def plot(rows, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--scenarios", default="abcd")
+    ap.add_argument("--scenarios", default="abcde")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/benchmarks.md"))
+    ap.add_argument("--block", default="bench:table",
+                    help="the marked block of --out this run replaces (bench/all: table for a-c, agent for d-e)")
     args = ap.parse_args()
     local = ENV["RPULL_REGISTRY"]
     shaped = ENV.get("RPULL_BENCH_REGISTRY")
@@ -229,21 +255,29 @@ def main():
         clean()
         subprocess.run(rpull(local, "rpull/obd:v1", "--download-blobs"), check=True, stdout=subprocess.DEVNULL)
         rows.append(run_pair("d: already present (no-op)", [
+            ("rpull --download-blobs through rpulld", rpull(local, "rpull/obd:v1", "--download-blobs", agent=True)),
             ("rpull --download-blobs", rpull(local, "rpull/obd:v1", "--download-blobs")),
             ("ctr rpull --download-blobs", ctr_cmd("rpull", "--plain-http", "--download-blobs",
                                                    f"{local}/rpull/obd:v1"))], max(args.runs, 5), local_log, size,
             cold=False))
+    if "e" in args.scenarios:
+        size = registry_layers_bytes(local, "rpull/debian", "bookworm")
+        image = f"{local}/rpull/debian:bookworm"
+        rows.append(run_pair("e: crictl pull, Debian OCI", [
+            ("crictl pull through rpulld", crictl_pull(ENV["RPULL_CRI_SOCKET"], image)),
+            ("crictl pull through containerd's CRI", crictl_pull(ENV["RPULL_CONTAINERD_CRI_SOCKET"], image))],
+            args.runs, local_log, size))
     clean()
     md = table(rows)
     print(md)
     png = os.path.join(os.path.dirname(args.out), "benchmarks-pull-time.png")
     plotted = any(r.get("shaped") for r in rows) and plot(rows, png)
-    write_doc(args.out, md, plotted, args.runs)
+    write_doc(args.out, md, plotted, args.runs, args.block)
 
 
-def write_doc(path, md, plotted, runs):
+def write_doc(path, md, plotted, runs, block_name):
     text = open(path).read() if os.path.exists(path) else ""
-    start, end = "<!-- bench:table -->", "<!-- /bench:table -->"
+    start, end = f"<!-- {block_name} -->", f"<!-- /{block_name} -->"
     block = f"{start}\n_Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {runs} runs each._\n\n{md}\n"
     if plotted:
         block += "\n![pull time vs image size](benchmarks-pull-time.png)\n"
