@@ -118,12 +118,7 @@ class AgentIT {
     TestEnv.Run again = TestEnv.rpullThroughAgent("-a", TestEnv.containerd(), "-n", ns, "--plain-http",
         "--download-blobs", image);
     assertEquals(0, again.exitCode(), again.toString());
-    long served = TestEnv.blobBytesServed(log, before).getOrDefault(bigLayer, 0L);
-    long size = layers.get(bigLayer);
-    io.rpull.fetch.FetchOptions defaults = io.rpull.fetch.FetchOptions.defaults();
-    long window = defaults.memoryBoundPerBlob() + Math.min(defaults.chunkSize(), 4 << 20);
-    assertTrue(served >= size && served <= size + window,
-        "served " + served + " bytes for a blob of " + size + " (at most " + window + " twice)");
+    TestEnv.assertRefetchedAtMostOneWindow(log, before, bigLayer, layers.get(bigLayer));
   }
 
   @Test
@@ -161,5 +156,13 @@ class AgentIT {
     HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, health.statusCode());
+  }
+
+  @Test
+  void bothSockets_areRootOnly_byDefault() throws Exception {
+    for (String socket : List.of(TestEnv.get(TestEnv.AGENT_SOCKET), TestEnv.get("RPULL_CRI_SOCKET"))) {
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(Path.of(socket))), socket);
+    }
   }
 }

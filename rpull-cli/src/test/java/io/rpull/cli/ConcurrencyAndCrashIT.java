@@ -76,14 +76,7 @@ class ConcurrencyAndCrashIT {
     TestEnv.Run rerun = TestEnv.rpull("-a", TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs", image);
     assertEquals(0, rerun.exitCode(), rerun.toString());
     assertTrue(TestEnv.ctr(ns, "images", "check").stdout().contains("complete (3/3)"));
-    long served = TestEnv.blobBytesServed(log, before).getOrDefault(bigLayer, 0L);
-    long size = layers.get(bigLayer);
-    // At most one window per blob is fetched twice: the chunks in flight, the one being written and
-    // a hedge copy (the default downloader's memory bound), and one message containerd had not yet taken.
-    io.rpull.fetch.FetchOptions defaults = io.rpull.fetch.FetchOptions.defaults();
-    long window = defaults.memoryBoundPerBlob() + Math.min(defaults.chunkSize(), 4 << 20);
-    assertTrue(served >= size && served <= size + window,
-        "served " + served + " bytes for a blob of " + size + " (at most " + window + " twice)");
+    TestEnv.assertRefetchedAtMostOneWindow(log, before, bigLayer, layers.get(bigLayer));
   }
 
   private static boolean ingestStarted(String ns, String digest) throws Exception {

@@ -114,6 +114,19 @@ final class TestEnv {
     return served;
   }
 
+  /**
+   * After a pull was killed and rerun: {@code layer} was served whole, and at most one window of it
+   * twice (the chunks in flight, the one being written and a hedge copy: the default downloader's
+   * memory bound, plus one message containerd had not yet taken).
+   */
+  static void assertRefetchedAtMostOneWindow(Path log, long fromLine, String layer, long size) throws IOException {
+    long served = blobBytesServed(log, fromLine).getOrDefault(layer, 0L);
+    io.rpull.fetch.FetchOptions defaults = io.rpull.fetch.FetchOptions.defaults();
+    long window = defaults.memoryBoundPerBlob() + Math.min(defaults.chunkSize(), 4 << 20);
+    org.junit.jupiter.api.Assertions.assertTrue(served >= size && served <= size + window,
+        "served " + served + " bytes for a blob of " + size + " (at most " + window + " twice)");
+  }
+
   static long lineCount(Path log) throws IOException {
     if (!Files.exists(log)) {
       return 0;
