@@ -202,8 +202,4 @@ final class AgentSession implements Invocation, Runnable {
       // the client is gone; readClient stops the command
     }
   }
-
-  boolean ended() {
-    return ended;
-  }
 }

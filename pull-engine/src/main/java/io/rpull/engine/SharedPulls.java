@@ -17,7 +17,6 @@ public final class SharedPulls {
   private final KeyedLocks<Digest> blobs = new KeyedLocks<>();
   private final KeyedLocks<String> snapshots = new KeyedLocks<>();
   private final Semaphore blobSlots;
-  private final int blobsAtOnce;
   private final PullObserver observer;
 
   /** A blob's way into containerd. */
@@ -40,16 +39,11 @@ public final class SharedPulls {
     if (blobsAtOnce < 1) {
       throw new IllegalArgumentException("blobsAtOnce must be at least 1: " + blobsAtOnce);
     }
-    this.blobsAtOnce = blobsAtOnce;
     this.blobSlots = new Semaphore(blobsAtOnce, true);
   }
 
   PullObserver observer() {
     return observer;
-  }
-
-  public int blobsAtOnce() {
-    return blobsAtOnce;
   }
 
   /**
