@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,9 +67,8 @@ class AgentIT {
     String image = TestEnv.image("FANOUT");
     List<Process> pulls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      pulls.add(TestEnv.process(List.of(TestEnv.projectRoot().resolve("bin/rpull").toString(), "-a",
-              TestEnv.containerd(), "-n", TestEnv.namespace("fanout"), "--plain-http", "--download-blobs", image),
-          Map.of(TestEnv.AGENT_SOCKET, TestEnv.get(TestEnv.AGENT_SOCKET)))
+      pulls.add(TestEnv.process(TestEnv.rpullCommand("-a", TestEnv.containerd(), "-n", TestEnv.namespace("fanout"),
+              "--plain-http", "--download-blobs", image), TestEnv.agent())
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start());
     }
     for (Process p : pulls) {
@@ -94,15 +91,9 @@ class AgentIT {
     Map<String, Long> layers = TestEnv.layerSizes("rpull/agent-kill", "v1");
     String bigLayer = layers.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
 
-    Process client = TestEnv.process(List.of(TestEnv.projectRoot().resolve("bin/rpull").toString(), "-a",
-        TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs", "-o", "json", image),
-        Map.of(TestEnv.AGENT_SOCKET, TestEnv.get(TestEnv.AGENT_SOCKET))).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = out.readLine()) != null && !(line.contains("\"event\":\"progress\"")
-        && !line.contains("\"bytes_fetched\":0"))) {
-      assertFalse(line.contains("\"event\":\"result\""), "finished before the agent could be killed: " + line);
-    }
+    Process client = TestEnv.process(TestEnv.rpullCommand("-a", TestEnv.containerd(), "-n", ns, "--plain-http",
+        "--download-blobs", "-o", "json", image), TestEnv.agent()).start();
+    TestEnv.awaitBytesFetched(client);
     long agentPid = Long.parseLong(Files.readString(Path.of(TestEnv.get("RPULL_TESTENV_DIR"), "rpulld/rpulld.pid"))
         .strip());
     assertEquals(0, new ProcessBuilder("kill", "-KILL", String.valueOf(agentPid)).start().waitFor());
@@ -127,7 +118,7 @@ class AgentIT {
     String jar = TestEnv.projectRoot().resolve("rpull-cli/target/rpull-all.jar").toString();
     TestEnv.Run run = TestEnv.run(List.of("java", "-Xlog:class+load=info:file=" + classes, "-jar", jar, "-a",
         TestEnv.containerd(), "-n", TestEnv.namespace("thin"), "--plain-http", "--concurrency", "0", "x"),
-        Map.of(TestEnv.AGENT_SOCKET, TestEnv.get(TestEnv.AGENT_SOCKET)));
+        TestEnv.agent());
     assertEquals(2, run.exitCode(), run.toString());
     assertTrue(run.stderr().contains("--concurrency"), "the agent answered: " + run);
     List<String> loaded = Files.readAllLines(classes);

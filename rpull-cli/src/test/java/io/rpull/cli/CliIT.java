@@ -66,14 +66,12 @@ class CliIT {
   @Test
   void environmentVariables_standInForTheFlags_asWithCtr() throws Exception {
     String ns = TestEnv.namespace("env");
-    TestEnv.Run run = TestEnv.run(List.of(TestEnv.projectRoot().resolve("bin/rpull").toString(), "--plain-http",
-            "--download-blobs", TestEnv.image("OBD")),
+    TestEnv.Run run = TestEnv.run(TestEnv.rpullCommand("--plain-http", "--download-blobs", TestEnv.image("OBD")),
         Map.of("CONTAINERD_ADDRESS", TestEnv.containerd(), "CONTAINERD_NAMESPACE", ns,
             "CONTAINERD_SNAPSHOTTER", "overlaybd"));
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(TestEnv.ctr(ns, "images", "check").stdout().contains("complete (5/5)"));
-    TestEnv.Run wrongSnapshotter = TestEnv.run(List.of(TestEnv.projectRoot().resolve("bin/rpull").toString(),
-            "--plain-http", "--download-blobs", TestEnv.image("OCI")),
+    TestEnv.Run wrongSnapshotter = TestEnv.run(TestEnv.rpullCommand("--plain-http", "--download-blobs", TestEnv.image("OCI")),
         Map.of("CONTAINERD_ADDRESS", TestEnv.containerd(), "CONTAINERD_NAMESPACE", TestEnv.namespace("env2"),
             "CONTAINERD_SNAPSHOTTER", "no-such-snapshotter"));
     assertEquals(ExitCode.CONTAINERD.code, wrongSnapshotter.exitCode(), wrongSnapshotter.toString());

@@ -3,7 +3,6 @@ package io.rpull.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Bad input fails with one clear line and a distinct exit code, and leaves nothing behind in containerd. */
@@ -48,17 +47,9 @@ class FailuresIT {
   void sigterm_printsOneLine_andAnInterruptedResult_exits143_andLeavesNoImageRecord() throws Exception {
     String ns = TestEnv.namespace("sigterm");
     String image = TestEnv.image("SIGNAL");
-    Process pull = TestEnv.process(List.of(TestEnv.projectRoot().resolve("bin/rpull").toString(), "-a",
-        TestEnv.containerd(), "-n", ns, "--plain-http", "--download-blobs", "--max-bandwidth", "4MiB", "-o", "json",
-        image), java.util.Map.of()).start();
-    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(pull.getInputStream(),
-        java.nio.charset.StandardCharsets.UTF_8));
-    String line;
-    // Wait for the download to be under way: a progress event that counted bytes.
-    while ((line = out.readLine()) != null && !(line.contains("\"event\":\"progress\"")
-        && !line.contains("\"bytes_fetched\":0"))) {
-      assertTrue(!line.contains("\"event\":\"result\""), "finished before it could be interrupted: " + line);
-    }
+    Process pull = TestEnv.process(TestEnv.rpullCommand("-a", TestEnv.containerd(), "-n", ns, "--plain-http",
+        "--download-blobs", "--max-bandwidth", "4MiB", "-o", "json", image), java.util.Map.of()).start();
+    java.io.BufferedReader out = TestEnv.awaitBytesFetched(pull);
     // Not Process.destroy(): it closes our end of the pipes before the output that follows the signal.
     assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(pull.pid())).start().waitFor());
     java.util.List<String> rest = out.lines().toList();

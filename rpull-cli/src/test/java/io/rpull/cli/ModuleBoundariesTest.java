@@ -33,17 +33,11 @@ class ModuleBoundariesTest {
   void engineAndCommandLine_importNoGrpcNoProtoNoOkHttp() throws IOException {
     List<String> offences = new ArrayList<>();
     for (String module : List.of("rpull-cli", "pull-engine")) {
-      try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
-        for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-          Matcher m = IMPORT.matcher(Files.readString(file));
-          while (m.find()) {
-            String imported = m.group(1);
-            if (FORBIDDEN_ABOVE_THE_EDGE.stream().anyMatch(imported::startsWith)) {
-              offences.add(ROOT.relativize(file) + ": " + imported);
-            }
-          }
+      forEachImport(module, (file, imported) -> {
+        if (FORBIDDEN_ABOVE_THE_EDGE.stream().anyMatch(imported::startsWith)) {
+          offences.add(ROOT.relativize(file) + ": " + imported);
         }
-      }
+      });
     }
     assertEquals(List.of(), offences);
   }
@@ -53,22 +47,29 @@ class ModuleBoundariesTest {
   void nodeAgent_keepsGrpcInItsCriAdapter_andNeverSeesContainerdsProtos() throws IOException {
     List<String> offences = new ArrayList<>();
     Path sources = ROOT.resolve("node-agent/src/main/java");
-    try (Stream<Path> files = Files.walk(sources)) {
+    forEachImport("node-agent", (file, imported) -> {
+      boolean adapter = sources.relativize(file).toString().startsWith("io/rpull/agent/cri/");
+      boolean forbidden = adapter
+          ? List.of("io.rpull.containerd.", "okhttp3.", "okio.").stream().anyMatch(imported::startsWith)
+          : FORBIDDEN_ABOVE_THE_EDGE.stream().anyMatch(imported::startsWith) || imported.startsWith("io.rpull.cri.");
+      if (forbidden) {
+        offences.add(ROOT.relativize(file) + ": " + imported);
+      }
+    });
+    assertEquals(List.of(), offences);
+  }
+
+  /** Calls {@code action} with each main source file of {@code module} and each class or package it imports. */
+  private static void forEachImport(String module, java.util.function.BiConsumer<Path, String> action)
+      throws IOException {
+    try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
       for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-        boolean adapter = sources.relativize(file).toString().startsWith("io/rpull/agent/cri/");
         Matcher m = IMPORT.matcher(Files.readString(file));
         while (m.find()) {
-          String imported = m.group(1);
-          boolean forbidden = adapter
-              ? List.of("io.rpull.containerd.", "okhttp3.", "okio.").stream().anyMatch(imported::startsWith)
-              : FORBIDDEN_ABOVE_THE_EDGE.stream().anyMatch(imported::startsWith) || imported.startsWith("io.rpull.cri.");
-          if (forbidden) {
-            offences.add(ROOT.relativize(file) + ": " + imported);
-          }
+          action.accept(file, m.group(1));
         }
       }
     }
-    assertEquals(List.of(), offences);
   }
 
   @Test

@@ -65,21 +65,44 @@ final class TestEnv {
    * pull itself, so the test environment's agent is not used (see {@link #rpullThroughAgent}).
    */
   static Run rpull(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(projectRoot().resolve("bin/rpull").toString());
-    command.addAll(List.of(args));
-    return run(command, Map.of());
+    return run(rpullCommand(args), Map.of());
   }
 
   /** Runs {@code bin/rpull} with the test environment's rpulld to hand its command to. */
   static Run rpullThroughAgent(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(projectRoot().resolve("bin/rpull").toString());
-    command.addAll(List.of(args));
-    return run(command, Map.of(AGENT_SOCKET, get(AGENT_SOCKET)));
+    return run(rpullCommand(args), agent());
   }
 
   static final String AGENT_SOCKET = "RPULL_AGENT_SOCKET";
+
+  /** {@code bin/rpull} with {@code args}. */
+  static List<String> rpullCommand(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(projectRoot().resolve("bin/rpull").toString());
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** The environment that points {@code bin/rpull} at the test environment's rpulld. */
+  static Map<String, String> agent() {
+    return Map.of(AGENT_SOCKET, get(AGENT_SOCKET));
+  }
+
+  /**
+   * Reads a {@code -o json} pull's output until the download is under way (a progress event that
+   * counted bytes); fails if the pull ends first. The reader is left at the next line.
+   */
+  static java.io.BufferedReader awaitBytesFetched(Process pull) throws IOException {
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(pull.getInputStream(),
+        StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null && !(line.contains("\"event\":\"progress\"")
+        && !line.contains("\"bytes_fetched\":0"))) {
+      org.junit.jupiter.api.Assertions.assertFalse(line.contains("\"event\":\"result\""),
+          "finished before it could be interrupted: " + line);
+    }
+    return out;
+  }
 
   /** A process builder for {@code command} that pulls in-process unless {@code env} names the agent. */
   static ProcessBuilder process(List<String> command, Map<String, String> env) {
@@ -91,10 +114,7 @@ final class TestEnv {
 
   /** Starts {@code bin/rpull} without waiting for it; its output is discarded. */
   static Process startRpull(String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(projectRoot().resolve("bin/rpull").toString());
-    command.addAll(List.of(args));
-    return process(command, Map.of()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+    return process(rpullCommand(args), Map.of()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
 
