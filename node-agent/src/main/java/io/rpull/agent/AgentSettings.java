@@ -42,7 +42,7 @@ final class AgentSettings {
     if (file.containsKey(key)) {
       return file.get(key);
     }
-    return ConfigKeys.ALL.stream().filter(k -> k.path().equals(key)).findFirst().orElseThrow().defaultValue();
+    return ConfigKeys.byPath(key).defaultValue();
   }
 
   private String nonEmpty(String key) {
@@ -101,7 +101,7 @@ final class AgentSettings {
   }
 
   private ConfigException invalid(String key, String why) {
-    String flag = ConfigKeys.ALL.stream().filter(k -> k.path().equals(key)).findFirst().orElseThrow().flag();
+    String flag = ConfigKeys.byPath(key).flag();
     String from = flags.containsKey(key) ? flag : file.containsKey(key) ? key : key + " (default)";
     return new ConfigException("invalid " + from + " \"" + text(key) + "\": " + why);
   }

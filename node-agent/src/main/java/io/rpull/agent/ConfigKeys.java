@@ -46,6 +46,12 @@ final class ConfigKeys {
 
   private ConfigKeys() {}
 
+  /** The key at {@code section.name}; every caller names a key of {@link #ALL}. */
+  static Key byPath(String path) {
+    return ALL.stream().filter(k -> k.path().equals(path)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no config key " + path));
+  }
+
   /** The documented default config file, as {@code rpulld --print-config} prints it. */
   static String defaultFile() {
     StringBuilder toml = new StringBuilder("# rpulld configuration; every key shown with its default.\n");
