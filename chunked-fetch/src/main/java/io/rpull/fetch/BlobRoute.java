@@ -12,10 +12,10 @@ final class BlobRoute {
   final RegistryHost host;
   final BlobLocation blob;
   final RegistryTransport transport;
-  final ByteCounter counter;
+  final FetchEvents counter;
   private final AtomicReference<HttpUrl> redirectTarget = new AtomicReference<>();
 
-  BlobRoute(RegistryHost host, BlobLocation blob, RegistryTransport transport, ByteCounter counter) {
+  BlobRoute(RegistryHost host, BlobLocation blob, RegistryTransport transport, FetchEvents counter) {
     this.host = host;
     this.blob = blob;
     this.transport = transport;

@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rpull.types.Failure;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import okhttp3.Challenge;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
@@ -32,16 +31,16 @@ public final class ChallengeAuthenticator implements RegistryAuth {
   private static final Duration FRESH = Duration.ofSeconds(5);
 
   private final CredentialStore credentials;
-  private final Function<HttpUrl, OkHttpClient> clientForRealm;
+  private final BiFunction<HttpUrl, HttpUrl, OkHttpClient> clientForRealm;
   private final Clock clock;
   private final ObjectMapper json = new ObjectMapper();
   private final Map<String, Origin> origins = new ConcurrentHashMap<>();
 
   /**
-   * @param clientForRealm the HTTP client for a token realm (the registry's TLS settings apply only
-   *     when the realm is on the registry's own host)
+   * @param clientForRealm the HTTP client for a token realm, given the registry URL that was
+   *     challenged and the realm (as containerd, the registry host's TLS settings reach its realm)
    */
-  public ChallengeAuthenticator(CredentialStore credentials, Function<HttpUrl, OkHttpClient> clientForRealm,
+  public ChallengeAuthenticator(CredentialStore credentials, BiFunction<HttpUrl, HttpUrl, OkHttpClient> clientForRealm,
       Clock clock) {
     this.credentials = credentials;
     this.clientForRealm = clientForRealm;
@@ -142,7 +141,7 @@ public final class ChallengeAuthenticator implements RegistryAuth {
           okhttp3.Credentials.basic(cr.username(), cr.secret(), java.nio.charset.StandardCharsets.UTF_8)));
       request = b.build();
     }
-    try (Response response = clientForRealm.apply(realm).newCall(request).execute()) {
+    try (Response response = clientForRealm.apply(url, realm).newCall(request).execute()) {
       if (response.code() == 401 || response.code() == 403) {
         throw new RegistryException(Failure.AUTH, "authentication failed for " + authority(url)
             + ": the token service at " + realm.host() + " refused " + (creds.isPresent() ? "the credentials"
@@ -169,9 +168,9 @@ public final class ChallengeAuthenticator implements RegistryAuth {
   }
 
   /**
-   * The realm must be https (http only for a registry that is itself plain http), carry no user
-   * info, and not point at a loopback, link-local or private address unless it is the registry's
-   * own host: a registry must not be able to send our credentials wherever it likes.
+   * The realm must be https (http only for a registry that is itself plain http) and carry no user
+   * info. Like containerd, a realm may be on any other host, private and loopback addresses
+   * included: company registries commonly keep their token service on a separate internal host.
    */
   static HttpUrl validRealm(HttpUrl registry, String realm) {
     HttpUrl url = realm == null ? null : HttpUrl.parse(realm);
@@ -187,24 +186,7 @@ public final class ChallengeAuthenticator implements RegistryAuth {
     if (!url.username().isEmpty() || !url.password().isEmpty()) {
       throw new RegistryException(Failure.AUTH, "invalid realm with user info from " + registry.host());
     }
-    if (!url.host().equals(registry.host()) && isInternalAddress(url.host())) {
-      throw new RegistryException(Failure.AUTH,
-          "invalid realm " + RegistryTransport.redact(url) + ": an internal address that is not the registry itself");
-    }
     return url;
-  }
-
-  private static boolean isInternalAddress(String host) {
-    boolean literal = host.matches("[0-9.]+") || host.contains(":");
-    if (!literal) {
-      return host.equals("localhost");
-    }
-    try {
-      InetAddress a = InetAddress.getByName(host);
-      return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress();
-    } catch (IOException e) {
-      return true;
-    }
   }
 
   /** {@code repository:<name>:pull} for a /v2/<name>/(manifests|blobs)/... URL. */

@@ -53,7 +53,7 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
    * and credentials): the stream yields exactly {@code size - offset} bytes in order, or throws.
    * Closing it early cancels what is in flight. Every byte received is told to {@code counter}.
    */
-  public InputStream open(RegistryTransport transport, BlobLocation blob, long offset, ByteCounter counter) {
+  public InputStream open(RegistryTransport transport, BlobLocation blob, long offset, FetchEvents counter) {
     if (offset < 0 || offset > blob.size()) {
       throw new IllegalArgumentException("offset " + offset + " outside blob of " + blob.size() + " bytes");
     }
@@ -62,7 +62,12 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     }
     long firstEnd = Math.min(blob.size(), offset + options.chunkSize());
     RegistryException last = null;
-    for (RegistryHost host : blob.hosts()) {
+    for (int i = 0; i < blob.hosts().size(); i++) {
+      if (last != null) {
+        counter.hostSkipped("fetch " + blob.digest(), blob.hosts().get(i - 1).authority(), last.getMessage(),
+            blob.hosts().get(i).authority());
+      }
+      RegistryHost host = blob.hosts().get(i);
       BlobRoute route = new BlobRoute(host, blob, transport, counter);
       Response first;
       try {

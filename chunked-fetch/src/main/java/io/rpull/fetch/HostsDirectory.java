@@ -53,13 +53,53 @@ public final class HostsDirectory {
     Optional<Path> toml = hostDir.map(d -> d.resolve("hosts.toml")).filter(Files::isRegularFile)
         .or(() -> directory.map(d -> d.resolve("_default").resolve("hosts.toml")).filter(Files::isRegularFile));
     if (toml.isPresent()) {
-      return fromToml(toml.get(), defaultServer, defaultScheme);
+      return fromToml(toml.get(), registry, defaultServer, defaultScheme);
     }
     TlsSettings tls = hostDir.map(this::certsDirTls).orElse(flagTls);
-    return List.of(new RegistryHost(defaultServer, SERVER_DEFAULT, tls, Map.of(), false));
+    return List.of(new RegistryHost(defaultServer, SERVER_DEFAULT, tls, Map.of(), false, Optional.empty(),
+        fallsBackToHttp(registry)));
   }
 
-  private List<RegistryHost> fromToml(Path file, HttpUrl defaultServer, String defaultScheme) {
+  /**
+   * containerd's rule for a registry nobody configured: a loopback one ({@code localhost} or a
+   * loopback IP, decided on the name as written, never on what it resolves to) with a port other
+   * than 443 is tried over https and, when it answers plain HTTP, over http. Unlike containerd,
+   * https to it is still verified.
+   */
+  private boolean fallsBackToHttp(String registry) {
+    if (plainHttp) {
+      return false;
+    }
+    HttpUrl url = HttpUrl.parse("https://" + registry);
+    if (url == null || registry.indexOf(':', registry.lastIndexOf(']') + 1) < 0 || url.port() == 443) {
+      return false;
+    }
+    String host = url.host();
+    if (host.equals("localhost")) {
+      return true;
+    }
+    boolean ipLiteral = host.matches("[0-9.]+") || host.contains(":");
+    try {
+      return ipLiteral && java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** containerd sends {@code ns=<registry>} to every host that is not the registry itself. */
+  private static Optional<String> proxyFor(String registry, HttpUrl host) {
+    String authority = host.port() == HttpUrl.defaultPort(host.scheme()) ? hostText(host)
+        : hostText(host) + ":" + host.port();
+    boolean same = authority.equals(registry)
+        || (registry.equals("docker.io") && host.host().equals("registry-1.docker.io"));
+    return same ? Optional.empty() : Optional.of(registry);
+  }
+
+  private static String hostText(HttpUrl url) {
+    return url.host().contains(":") ? "[" + url.host() + "]" : url.host();
+  }
+
+  private List<RegistryHost> fromToml(Path file, String registry, HttpUrl defaultServer, String defaultScheme) {
     JsonNode root;
     try {
       root = new TomlMapper().readTree(file.toFile());
@@ -72,19 +112,24 @@ public final class HostsDirectory {
     Iterator<Map.Entry<String, JsonNode>> mirrors = root.path("host").fields();
     while (mirrors.hasNext()) {
       Map.Entry<String, JsonNode> m = mirrors.next();
-      hosts.add(host(file, base, m.getKey(), m.getValue(), defaultScheme, MIRROR_DEFAULT, TlsSettings.SYSTEM, true));
+      hosts.add(host(file, base, registry, m.getKey(), m.getValue(), defaultScheme, MIRROR_DEFAULT, TlsSettings.SYSTEM,
+          true));
     }
     String server = root.path("server").asText("");
     if (server.isEmpty()) {
-      hosts.add(host(file, base, defaultServer.scheme() + "://" + defaultServer.host() + portSuffix(defaultServer),
-          root, defaultScheme, SERVER_DEFAULT, flagTls, false));
+      RegistryHost upstream = host(file, base, registry,
+          defaultServer.scheme() + "://" + defaultServer.host() + portSuffix(defaultServer), root, defaultScheme,
+          SERVER_DEFAULT, flagTls, false);
+      hosts.add(new RegistryHost(upstream.apiRoot(), upstream.capabilities(), upstream.tls(), upstream.headers(), false,
+          upstream.proxyFor(), fallsBackToHttp(registry)));
     } else {
-      hosts.add(host(file, base, server, root, defaultScheme, SERVER_DEFAULT, flagTls, false));
+      hosts.add(host(file, base, registry, server, root, defaultScheme, SERVER_DEFAULT, flagTls, false));
     }
     return hosts;
   }
 
-  private RegistryHost host(Path file, Path base, String location, JsonNode node, String defaultScheme,
+  private RegistryHost host(Path file, Path base, String registry, String location, JsonNode node,
+      String defaultScheme,
       Set<RegistryHost.Capability> defaultCapabilities, TlsSettings inherited, boolean mirror) {
     String withScheme = location.contains("://") ? location : defaultScheme + "://" + location;
     HttpUrl url = HttpUrl.parse(withScheme);
@@ -126,7 +171,8 @@ public final class HostsDirectory {
     Map<String, String> headers = new LinkedHashMap<>();
     node.path("header").fields().forEachRemaining(h -> headers.put(h.getKey(),
         h.getValue().isArray() ? h.getValue().path(0).asText() : h.getValue().asText()));
-    return new RegistryHost(apiRoot, capabilities, new TlsSettings(skip, cas, client), headers, mirror);
+    return new RegistryHost(apiRoot, capabilities, new TlsSettings(skip, cas, client), headers, mirror,
+        proxyFor(registry, url), false);
   }
 
   /** containerd appends /v2 to a host's path unless it already ends with it. */

@@ -10,5 +10,5 @@ public interface ImageSources {
    *     (empty: docker's config.json and credential helpers, or anonymous)
    * @param counter told of every blob byte received
    */
-  ImageSource open(ImageReference reference, Optional<Credentials> credentials, ByteCounter counter);
+  ImageSource open(ImageReference reference, Optional<Credentials> credentials, FetchEvents counter);
 }

@@ -46,21 +46,45 @@ public final class Registries implements ImageSources, AutoCloseable {
   }
 
   @Override
-  public ImageSource open(ImageReference reference, Optional<Credentials> credentials, ByteCounter counter) {
+  public ImageSource open(ImageReference reference, Optional<Credentials> credentials, FetchEvents counter) {
     CredentialStore store = credentials
         .map(c -> CredentialStore.forHost(reference.registry(), c).orElse(settings.configured()))
         .orElse(settings.configured());
     List<RegistryHost> registryHosts = hosts.hostsFor(reference.registry());
-    ChallengeAuthenticator auth = new ChallengeAuthenticator(store, realm -> realmClient(registryHosts, realm), clock);
+    ChallengeAuthenticator auth = new ChallengeAuthenticator(store,
+        (challenged, realm) -> realmClient(registryHosts, challenged, realm), clock);
     return new RegistryClient(reference, registryHosts, new RegistryTransport(http, auth), blobs,
-        settings.fetch().retry(), counter);
+        settings.fetch().retry(), settings.httpLog().map(log -> logged(counter, log.sink())).orElse(counter));
   }
 
-  /** A token realm on one of the registry's hosts gets that host's TLS settings; any other realm the defaults. */
-  private OkHttpClient realmClient(List<RegistryHost> registryHosts, HttpUrl realm) {
+  /** With --http-trace or --http-dump, a host given up on is written beside the requests that failed. */
+  private static FetchEvents logged(FetchEvents events, java.io.PrintWriter sink) {
+    return new FetchEvents() {
+      @Override
+      public void received(io.rpull.types.Digest blob, long bytes) {
+        events.received(blob, bytes);
+      }
+
+      @Override
+      public void hostSkipped(String what, String host, String reason, String next) {
+        sink.println("rpull: " + what + ": " + host + " failed (" + reason + "); trying " + next);
+        sink.flush();
+        events.hostSkipped(what, host, reason, next);
+      }
+    };
+  }
+
+  /**
+   * The client for a token realm: the challenged host's CAs and client certificate apply to its
+   * realm, as containerd fetches tokens with the host's own client ({@code --tlscacert} reaches the
+   * token service); skipping verification applies only to a realm on that same host and port.
+   */
+  private OkHttpClient realmClient(List<RegistryHost> registryHosts, HttpUrl challenged, HttpUrl realm) {
     for (RegistryHost host : registryHosts) {
-      if (host.apiRoot().host().equals(realm.host()) && host.apiRoot().port() == realm.port()) {
-        return http.forTls(host.tls());
+      if (host.apiRoot().host().equals(challenged.host()) && host.apiRoot().port() == challenged.port()) {
+        boolean sameHost = host.apiRoot().host().equals(realm.host()) && host.apiRoot().port() == realm.port();
+        TlsSettings tls = host.tls();
+        return http.forTls(sameHost ? tls : new TlsSettings(false, tls.caFiles(), tls.clientCertificate()));
       }
     }
     return http.base();

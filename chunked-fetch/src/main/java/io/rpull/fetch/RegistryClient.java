@@ -28,18 +28,18 @@ public final class RegistryClient implements ImageSource {
   private final List<RegistryHost> hosts;
   private final ChunkedBlobFetcher blobs;
   private final RetryPolicy retry;
-  private final ByteCounter counter;
+  private final FetchEvents events;
   private final DocumentParser parser = new DocumentParser();
 
   /** @param hosts where the registry's content can be had, mirrors first, as {@link HostsDirectory} lists them */
   public RegistryClient(ImageReference ref, List<RegistryHost> hosts, RegistryTransport transport,
-      ChunkedBlobFetcher blobs, RetryPolicy retry, ByteCounter counter) {
+      ChunkedBlobFetcher blobs, RetryPolicy retry, FetchEvents events) {
     this.ref = Objects.requireNonNull(ref, "ref");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.hosts = List.copyOf(hosts);
     this.blobs = Objects.requireNonNull(blobs, "blobs");
     this.retry = Objects.requireNonNull(retry, "retry");
-    this.counter = Objects.requireNonNull(counter, "counter");
+    this.events = Objects.requireNonNull(events, "events");
   }
 
 
@@ -55,12 +55,15 @@ public final class RegistryClient implements ImageSource {
    * that fails verification stops the search: it is an attack or a broken registry, not a miss.
    */
   private <T> T firstAnswer(RegistryHost.Capability capability, String what, HostCall<T> call) {
+    List<RegistryHost> capable = hosts.stream().filter(h -> h.can(capability)).toList();
+    if (capable.isEmpty()) {
+      throw new RegistryException(Failure.USAGE,
+          what + ": no configured host has the " + capability.name().toLowerCase(java.util.Locale.ROOT) + " capability");
+    }
     RegistryException last = null;
     RegistryException answer = null;
-    for (RegistryHost host : hosts) {
-      if (!host.can(capability)) {
-        continue;
-      }
+    for (int i = 0; i < capable.size(); i++) {
+      RegistryHost host = capable.get(i);
       try {
         // A 429, a reset or a cut body is not an answer: the same host is asked again first.
         return retry.run(what + " from " + host.authority(), () -> call.call(host));
@@ -73,6 +76,9 @@ public final class RegistryClient implements ImageSource {
         }
         last = e;
       }
+      if (i + 1 < capable.size()) {
+        events.hostSkipped(what, host.authority(), last.getMessage(), capable.get(i + 1).authority());
+      }
       // A host that answered (not found, unauthorized) says more than one that could not be reached.
       if (answer == null && last.failure() != Failure.NETWORK) {
         answer = last;
@@ -80,10 +86,6 @@ public final class RegistryClient implements ImageSource {
     }
     if (answer != null && last.failure() == Failure.NETWORK) {
       throw answer;
-    }
-    if (last == null) {
-      throw new RegistryException(Failure.USAGE,
-          what + ": no configured host has the " + capability.name().toLowerCase(java.util.Locale.ROOT) + " capability");
     }
     throw last;
   }
@@ -152,7 +154,7 @@ public final class RegistryClient implements ImageSource {
   @Override
   public InputStream openBlob(Descriptor blob, long offset) {
     return blobs.open(transport, new BlobLocation(hosts, ref.repository(), blob.digest(), blob.size()), offset,
-        counter);
+        events);
   }
 
   private static byte[] readCapped(Response response, long cap, String what) throws IOException {
@@ -172,6 +174,10 @@ public final class RegistryClient implements ImageSource {
   }
 
   static RegistryException network(String what, IOException e) {
+    if (RegistryTransport.answeredPlainHttp(e)) {
+      return new RegistryException(Failure.NETWORK, what + ": the registry answered plain HTTP to an HTTPS"
+          + " request; if it serves only HTTP, pass --plain-http (or server = \"http://...\" in its hosts.toml)", e);
+    }
     if (e instanceof javax.net.ssl.SSLException) {
       return new RegistryException(Failure.NETWORK, what + ": TLS verification failed ("
           + rootCause(e) + "); trust the registry's CA with --tlscacert or a hosts.toml \"ca\","

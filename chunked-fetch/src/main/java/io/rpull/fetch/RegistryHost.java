@@ -2,6 +2,7 @@ package io.rpull.fetch;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import okhttp3.HttpUrl;
 
@@ -12,9 +13,14 @@ import okhttp3.HttpUrl;
  * @param apiRoot URL that repository paths are appended to ({@code https://host/v2/}, or the
  *     configured path itself with {@code override_path})
  * @param mirror true for a mirror ({@code [host."..."]}), false for the upstream server
+ * @param proxyFor the registry this host serves content for when it is not that registry itself
+ *     (a mirror, a pull-through cache, Dragonfly, Spegel): sent as containerd's {@code ns=} query
+ *     parameter on every request, which such hosts need to tell registries apart; empty otherwise
+ * @param httpFallback an https host that may answer plain HTTP, retried over http when it does:
+ *     containerd's rule for a loopback registry configured by nobody (no hosts.toml, no --plain-http)
  */
 public record RegistryHost(HttpUrl apiRoot, Set<Capability> capabilities, TlsSettings tls, Map<String, String> headers,
-    boolean mirror) {
+    boolean mirror, Optional<String> proxyFor, boolean httpFallback) {
   /** What a host may be asked for. */
   public enum Capability {
     PULL,
@@ -26,6 +32,7 @@ public record RegistryHost(HttpUrl apiRoot, Set<Capability> capabilities, TlsSet
     Objects.requireNonNull(apiRoot, "apiRoot");
     capabilities = Set.copyOf(capabilities);
     headers = Map.copyOf(headers);
+    Objects.requireNonNull(proxyFor, "proxyFor");
     if (!apiRoot.encodedPath().endsWith("/")) {
       apiRoot = apiRoot.newBuilder().addPathSegment("").build();
     }
@@ -42,7 +49,9 @@ public record RegistryHost(HttpUrl apiRoot, Set<Capability> capabilities, TlsSet
     for (String segment : repository.split("/")) {
       b.addPathSegment(segment);
     }
-    return b.addPathSegment(kind).addPathSegment(object).build();
+    b.addPathSegment(kind).addPathSegment(object);
+    proxyFor.ifPresent(registry -> b.addQueryParameter("ns", registry));
+    return b.build();
   }
 
   /** host[:port] as shown to people. */

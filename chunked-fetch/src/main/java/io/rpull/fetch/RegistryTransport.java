@@ -18,6 +18,8 @@ public final class RegistryTransport {
 
   private final HttpClients clients;
   private final RegistryAuth auth;
+  /** Hosts with {@link RegistryHost#httpFallback} that answered plain HTTP: asked over http from then on. */
+  private final java.util.Set<String> fellBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public RegistryTransport(HttpClients clients, RegistryAuth auth) {
     this.clients = Objects.requireNonNull(clients, "clients");
@@ -29,9 +31,20 @@ public final class RegistryTransport {
    * non-redirect answer; {@code response.request().url()} says where it finally came from.
    */
   public Response execute(RegistryHost host, Request request) throws IOException {
-    Request withHeaders = withHostHeaders(host, request);
-    Response response = send(host, withHeaders);
-    if (response.code() == 401 && isSameOrigin(request.url(), response.request().url())) {
+    Request withHeaders = withHostHeaders(host, fellBack.contains(host.authority()) ? overHttp(request) : request);
+    Response response;
+    try {
+      response = send(host, withHeaders);
+    } catch (javax.net.ssl.SSLException e) {
+      if (!host.httpFallback() || !withHeaders.url().isHttps() || !answeredPlainHttp(e)) {
+        throw e;
+      }
+      // containerd's fallback for an unconfigured loopback registry: it spoke plain HTTP, so use it.
+      fellBack.add(host.authority());
+      withHeaders = overHttp(withHeaders);
+      response = send(host, withHeaders);
+    }
+    if (response.code() == 401 && isSameOrigin(withHeaders.url(), response.request().url())) {
       boolean retry;
       try (Response unauthorized = response) {
         retry = auth.onUnauthorized(unauthorized);
@@ -90,6 +103,22 @@ public final class RegistryTransport {
       }
       request = nextRequest.build();
     }
+  }
+
+  private static Request overHttp(Request request) {
+    return request.newBuilder().url(request.url().newBuilder().scheme("http").build()).build();
+  }
+
+  /** Whether a TLS failure means the server answered in plain HTTP (JDK: "Unsupported or unrecognized SSL message"). */
+  static boolean answeredPlainHttp(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (t instanceof javax.net.ssl.SSLException && m != null
+          && (m.contains("unrecognized SSL message") || m.contains("plaintext connection"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Request withHostHeaders(RegistryHost host, Request request) {

@@ -90,6 +90,9 @@ public record RetryPolicy(int maxAttempts, Duration firstBackoff, Duration maxBa
     if (failure instanceof SSLHandshakeException && failure.getCause() instanceof CertificateException) {
       return false; // an untrusted certificate stays untrusted
     }
+    if (RegistryTransport.answeredPlainHttp(failure)) {
+      return false; // a server that speaks plain HTTP will not start speaking TLS
+    }
     if (failure instanceof SSLPeerUnverifiedException) {
       return false; // a wrong host name stays wrong
     }

@@ -13,10 +13,10 @@ final class WholeBodyStream extends InputStream {
   private final Response response;
   private final InputStream body;
   private final BlobLocation blob;
-  private final ByteCounter counter;
+  private final FetchEvents counter;
   private long remaining;
 
-  WholeBodyStream(Response response, BlobLocation blob, long offset, ByteCounter counter) {
+  WholeBodyStream(Response response, BlobLocation blob, long offset, FetchEvents counter) {
     this.response = response;
     this.body = response.body().byteStream();
     this.blob = blob;

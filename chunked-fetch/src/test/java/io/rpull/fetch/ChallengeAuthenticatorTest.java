@@ -69,7 +69,7 @@ class ChallengeAuthenticatorTest {
   }
 
   private RegistryTransport transport(CredentialStore credentials, Clock clock) {
-    return new RegistryTransport(clients, new ChallengeAuthenticator(credentials, u -> clients.base(), clock));
+    return new RegistryTransport(clients, new ChallengeAuthenticator(credentials, (u, realm) -> clients.base(), clock));
   }
 
   private int get(RegistryTransport transport) throws Exception {
@@ -137,12 +137,13 @@ class ChallengeAuthenticatorTest {
   }
 
   @Test
-  void realm_mustBeHttpsForAnHttpsRegistry_andNotAnInternalAddress() {
+  void realm_mustBeHttpsForAnHttpsRegistry_butMayBeAnyHost_asContainerdAllows() {
     HttpUrl registry = HttpUrl.get("https://registry.example.com/v2/x/manifests/1");
     assertThrows(RegistryException.class, () -> ChallengeAuthenticator.validRealm(registry, "http://auth.example.com/t"));
-    assertThrows(RegistryException.class,
-        () -> ChallengeAuthenticator.validRealm(registry, "https://169.254.169.254/latest"));
-    assertThrows(RegistryException.class, () -> ChallengeAuthenticator.validRealm(registry, "https://10.0.0.5/t"));
+    assertThrows(RegistryException.class, () -> ChallengeAuthenticator.validRealm(registry, "http://10.0.0.5/t"));
+    // Token services on separate private hosts are common inside companies; containerd follows them.
+    assertEquals("10.0.0.5", ChallengeAuthenticator.validRealm(registry, "https://10.0.0.5/t").host());
+    assertEquals("127.0.0.2", ChallengeAuthenticator.validRealm(registry, "https://127.0.0.2:5001/t").host());
     assertThrows(RegistryException.class, () -> ChallengeAuthenticator.validRealm(registry, "https://u:p@auth.example.com/"));
     assertThrows(RegistryException.class, () -> ChallengeAuthenticator.validRealm(registry, "not a url"));
     assertEquals("auth.example.com", ChallengeAuthenticator.validRealm(registry, "https://auth.example.com/t").host());
@@ -173,12 +174,12 @@ class ChallengeAuthenticatorTest {
       RegistryHost host = TestHosts.plain(basic);
       Request request = new Request.Builder().url(basic.url("/v2/x/manifests/1")).build();
       RegistryTransport anonymous = new RegistryTransport(clients,
-          new ChallengeAuthenticator(CredentialStore.NONE, u -> clients.base(), Clock.systemUTC()));
+          new ChallengeAuthenticator(CredentialStore.NONE, (u, realm) -> clients.base(), Clock.systemUTC()));
       RegistryException e = assertThrows(RegistryException.class, () -> anonymous.execute(host, request).close());
       assertEquals(Failure.AUTH, e.failure());
       RegistryTransport withUser = new RegistryTransport(clients, new ChallengeAuthenticator(
           CredentialStore.forHost(basic.getHostName() + ":" + basic.getPort(), new Credentials("u", "p")),
-          u -> clients.base(), Clock.systemUTC()));
+          (u, realm) -> clients.base(), Clock.systemUTC()));
       try (Response r = withUser.execute(host, request)) {
         assertEquals(200, r.code());
       }

@@ -38,7 +38,7 @@ class DocumentRetryTest {
     blobs = new ChunkedBlobFetcher(FetchOptions.defaults());
     client = new RegistryClient(ImageReference.parse("127.0.0.1:" + server.getPort() + "/app:1"),
         List.of(TestHosts.plain(server)), new RegistryTransport(clients, RegistryAuth.ANONYMOUS), blobs,
-        ChunkedBlobFetcherTest.fastRetries(4), ByteCounter.NONE);
+        ChunkedBlobFetcherTest.fastRetries(4), FetchEvents.NONE);
   }
 
   @AfterEach

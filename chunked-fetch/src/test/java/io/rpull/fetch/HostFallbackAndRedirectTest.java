@@ -2,6 +2,7 @@ package io.rpull.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rpull.types.Digest;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
@@ -75,7 +77,7 @@ class HostFallbackAndRedirectTest {
 
   private InputStream open(ChunkedBlobFetcher from, List<RegistryHost> hosts) {
     return from.open(new RegistryTransport(clients, RegistryAuth.ANONYMOUS),
-        new BlobLocation(hosts, "repo", Digest.sha256Of(blob), blob.length), 0, ByteCounter.NONE);
+        new BlobLocation(hosts, "repo", Digest.sha256Of(blob), blob.length), 0, FetchEvents.NONE);
   }
 
   private byte[] fetch(List<RegistryHost> hosts) throws Exception {
@@ -100,12 +102,91 @@ class HostFallbackAndRedirectTest {
   }
 
   @Test
-  void mirrorThatIsDown_fallsThroughToTheNextHost() throws Exception {
+  void mirrorThatIsDown_fallsThroughToTheNextHost_andSaysSo() throws Exception {
     RegistryHost dead = new RegistryHost(HttpUrl.get("http://127.0.0.1:1/v2/"),
-        EnumSet.allOf(RegistryHost.Capability.class), TlsSettings.SYSTEM, Map.of(), true);
-    assertArrayEquals(blob, fetch(List.of(dead, TestHosts.plain(registry))));
+        EnumSet.allOf(RegistryHost.Capability.class), TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
+    List<String> skipped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FetchEvents events = new FetchEvents() {
+      @Override
+      public void received(Digest digest, long bytes) {}
+
+      @Override
+      public void hostSkipped(String what, String host, String reason, String next) {
+        skipped.add(host + " -> " + next + ": " + reason);
+      }
+    };
+    try (InputStream in = fetcher.open(new RegistryTransport(clients, RegistryAuth.ANONYMOUS),
+        new BlobLocation(List.of(dead, TestHosts.plain(registry)), "repo", Digest.sha256Of(blob), blob.length), 0,
+        events)) {
+      assertArrayEquals(blob, in.readAllBytes());
+    }
     assertTrue(registryBlobGets.get() >= 1);
+    assertEquals(1, skipped.size(), skipped.toString());
+    assertTrue(skipped.get(0).startsWith("127.0.0.1:1 -> " + registry.getHostName() + ":" + registry.getPort()),
+        skipped.toString());
   }
+
+  @Test
+  void aLoopbackRegistryAnsweringPlainHttp_isAskedOverHttp_onlyWhenAllowedToFallBack() throws Exception {
+    try (PlainHttpOnly plain = new PlainHttpOnly(blob)) {
+      HttpUrl overHttps = HttpUrl.get("https://127.0.0.1:" + plain.port() + "/v2/");
+      RegistryHost fallback = new RegistryHost(overHttps, EnumSet.allOf(RegistryHost.Capability.class),
+          TlsSettings.SYSTEM, Map.of(), false, Optional.empty(), true);
+      assertArrayEquals(blob, fetch(List.of(fallback)));
+
+      RegistryHost strict = new RegistryHost(overHttps, EnumSet.allOf(RegistryHost.Capability.class),
+          TlsSettings.SYSTEM, Map.of(), false, Optional.empty(), false);
+      RegistryException e = assertThrows(RegistryException.class, () -> fetch(List.of(strict)));
+      assertTrue(e.getMessage().contains("answered plain HTTP") && e.getMessage().contains("--plain-http"),
+          e.getMessage());
+      assertEquals(1, plain.tlsAttempts.get() - 1, "a plain-HTTP answer is not retried over TLS");
+    }
+  }
+
+  /**
+   * A server that speaks only HTTP/1.1, as Go's net/http does: a TLS ClientHello gets a plain
+   * "400 Bad Request" (which a TLS client reads as an unrecognised record), a request gets the blob.
+   */
+  private static final class PlainHttpOnly implements AutoCloseable {
+    final java.net.ServerSocket socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    final AtomicInteger tlsAttempts = new AtomicInteger();
+    private final Thread acceptor;
+
+    PlainHttpOnly(byte[] body) throws java.io.IOException {
+      acceptor = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try (java.net.Socket s = socket.accept()) {
+            int first = s.getInputStream().read();
+            byte[] head = new byte[8192];
+            s.getInputStream().read(head);
+            var out = s.getOutputStream();
+            if (first == 0x16) {
+              tlsAttempts.incrementAndGet();
+              out.write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n".getBytes());
+            } else {
+              out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                  .getBytes());
+              out.write(body);
+            }
+          } catch (java.io.IOException e) {
+            // closed
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      socket.close();
+    }
+  }
+
 
   @Test
   void bandwidthLimit_isAskedForEveryByte_andStillDeliversThemInOrder() throws Exception {

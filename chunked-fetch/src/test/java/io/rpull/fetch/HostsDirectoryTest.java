@@ -62,6 +62,39 @@ class HostsDirectoryTest {
   }
 
   @Test
+  void mirrorsGetContainerdsNsQuery_theRegistryItselfDoesNot() throws Exception {
+    write("reg.example.com:5000", """
+        server = "https://reg.example.com:5000"
+        [host."http://127.0.0.1:4001"]
+        [host."https://reg.example.com"]
+        """);
+    List<RegistryHost> h = hosts("reg.example.com:5000", false);
+    // Spegel and Dragonfly need ns= to look tags up; the server itself never gets it.
+    assertEquals("http://127.0.0.1:4001/v2/team/app/manifests/v1?ns=reg.example.com%3A5000",
+        h.get(0).url("team/app", "manifests", "v1").toString());
+    assertEquals(Optional.of("reg.example.com:5000"), h.get(1).proxyFor(), "another port is another host");
+    assertEquals("https://reg.example.com:5000/v2/team/app/blobs/sha256:x",
+        h.get(2).url("team/app", "blobs", "sha256:x").toString());
+    assertEquals(Optional.empty(), hosts("docker.io", false).get(0).proxyFor());
+  }
+
+  @Test
+  void anUnconfiguredLoopbackRegistry_mayFallBackToHttp_asContainerdLets_nothingElseMay() throws Exception {
+    HostsDirectory none = new HostsDirectory(Optional.empty(), false, TlsSettings.SYSTEM);
+    assertTrue(none.hostsFor("localhost:5000").get(0).httpFallback());
+    assertTrue(none.hostsFor("127.0.0.1:5000").get(0).httpFallback());
+    assertTrue(none.hostsFor("[::1]:5000").get(0).httpFallback());
+    assertFalse(none.hostsFor("localhost").get(0).httpFallback(), "no port: https only, as containerd");
+    assertFalse(none.hostsFor("127.0.0.1:443").get(0).httpFallback());
+    assertFalse(none.hostsFor("reg.example.com:5000").get(0).httpFallback());
+    assertFalse(none.hostsFor("10.1.2.3:5000").get(0).httpFallback());
+    assertFalse(new HostsDirectory(Optional.empty(), true, TlsSettings.SYSTEM).hostsFor("127.0.0.1:5000").get(0)
+        .httpFallback(), "--plain-http: http from the start");
+    write("127.0.0.1:5001", "server = \"https://127.0.0.1:5001\"\n");
+    assertFalse(hosts("127.0.0.1:5001", false).get(0).httpFallback(), "an explicit https server stays https");
+  }
+
+  @Test
   void overridePath_isUsedAsIs_otherwiseV2IsAppended() throws Exception {
     write("docker.io", """
         [host."https://proxy.example.com/v2/hub"]
@@ -69,9 +102,9 @@ class HostsDirectoryTest {
         [host."https://cache.example.com/prefix"]
         """);
     List<RegistryHost> h = hosts("docker.io", false);
-    assertEquals("https://proxy.example.com/v2/hub/library/redis/manifests/7",
+    assertEquals("https://proxy.example.com/v2/hub/library/redis/manifests/7?ns=docker.io",
         h.get(0).url("library/redis", "manifests", "7").toString());
-    assertEquals("https://cache.example.com/prefix/v2/library/redis/blobs/sha256:x",
+    assertEquals("https://cache.example.com/prefix/v2/library/redis/blobs/sha256:x?ns=docker.io",
         h.get(1).url("library/redis", "blobs", "sha256:x").toString());
     assertEquals("https://registry-1.docker.io/v2/", h.get(2).apiRoot().toString());
   }

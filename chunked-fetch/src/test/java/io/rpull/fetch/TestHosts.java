@@ -10,6 +10,6 @@ final class TestHosts {
 
   static RegistryHost plain(MockWebServer server) {
     return new RegistryHost(server.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class), TlsSettings.SYSTEM,
-        Map.of(), false);
+        Map.of(), false, java.util.Optional.empty(), false);
   }
 }

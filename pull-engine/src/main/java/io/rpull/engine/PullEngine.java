@@ -6,6 +6,7 @@ import io.rpull.containerd.ImageRecord;
 import io.rpull.containerd.ImageStore;
 import io.rpull.containerd.IngestResult;
 import io.rpull.containerd.Leases;
+import io.rpull.fetch.FetchEvents;
 import io.rpull.fetch.ImageSource;
 import io.rpull.fetch.ImageSources;
 import io.rpull.snapshot.BlobPlacer;
@@ -60,7 +61,17 @@ public final class PullEngine {
     Optional<Digest> resolved = Optional.empty();
     PullResult result;
     try {
-      ImageSource registry = registries.open(request.reference(), request.credentials(), listener::bytesReceived);
+      ImageSource registry = registries.open(request.reference(), request.credentials(), new FetchEvents() {
+        @Override
+        public void received(Digest blob, long bytes) {
+          listener.bytesReceived(blob, bytes);
+        }
+
+        @Override
+        public void hostSkipped(String what, String host, String reason, String next) {
+          listener.hostSkipped(what, host, reason, next);
+        }
+      });
       ContainerdNamespace namespace = containerd.apply(request.namespace());
       ImageDocuments docs = ImageDocuments.fetch(request.name(), registry, namespace.content(), request.platform());
       resolved = Optional.of(docs.top().digest());

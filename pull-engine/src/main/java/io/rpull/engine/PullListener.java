@@ -16,6 +16,12 @@ public interface PullListener {
   /** Bytes of a blob arrived from the registry. */
   default void bytesReceived(Digest blob, long bytes) {}
 
+  /**
+   * A registry host failed {@code what} and the next one is asked instead (a mirror that is down
+   * or lacks the content); {@code reason} is one line.
+   */
+  default void hostSkipped(String what, String host, String reason, String next) {}
+
   /** A blob is committed in containerd; {@code existed}: it was there already and nothing was fetched. */
   default void blobCommitted(Digest blob, boolean existed) {}
 

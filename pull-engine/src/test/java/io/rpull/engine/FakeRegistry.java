@@ -1,6 +1,6 @@
 package io.rpull.engine;
 
-import io.rpull.fetch.ByteCounter;
+import io.rpull.fetch.FetchEvents;
 import io.rpull.fetch.Credentials;
 import io.rpull.fetch.ImageReference;
 import io.rpull.fetch.ImageSource;
@@ -28,7 +28,7 @@ final class FakeRegistry implements ImageSources {
   volatile java.time.Duration openDelay = java.time.Duration.ZERO;
 
   @Override
-  public ImageSource open(ImageReference reference, Optional<Credentials> credentials, ByteCounter counter) {
+  public ImageSource open(ImageReference reference, Optional<Credentials> credentials, FetchEvents counter) {
     credentialsSeen.add(credentials);
     TestImage image = images.get(reference.toString());
     return new ImageSource() {

@@ -67,14 +67,44 @@ final class PullProgress implements PullListener {
     }
   }
 
+  /** A registry host given up on for the next one. */
+  record SkippedHost(String what, String host, String reason, String next) {}
+
   private final String image;
+  private final java.io.PrintWriter skipLog;
+  private final List<SkippedHost> skipped = new ArrayList<>();
+  private int skippedReported;
   private final Map<Digest, Blob> blobs = new LinkedHashMap<>();
   private final long started = System.nanoTime();
   private final AtomicLong fetched = new AtomicLong();
   private volatile PullResult result;
 
   PullProgress(String image) {
+    this(image, null);
+  }
+
+  /** @param skipLog where a host given up on is written as it happens (--debug), or null */
+  PullProgress(String image, java.io.PrintWriter skipLog) {
     this.image = image;
+    this.skipLog = skipLog;
+  }
+
+  @Override
+  public void hostSkipped(String what, String host, String reason, String next) {
+    synchronized (this) {
+      skipped.add(new SkippedHost(what, host, reason, next));
+    }
+    if (skipLog != null) {
+      skipLog.println("rpull: " + what + ": " + host + " failed (" + reason + "); trying " + next);
+      skipLog.flush();
+    }
+  }
+
+  /** Hosts given up on since the last call. */
+  synchronized List<SkippedHost> newlySkipped() {
+    List<SkippedHost> fresh = List.copyOf(skipped.subList(skippedReported, skipped.size()));
+    skippedReported = skipped.size();
+    return fresh;
   }
 
   String image() {

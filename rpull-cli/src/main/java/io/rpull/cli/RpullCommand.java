@@ -275,7 +275,8 @@ final class RpullCommand implements Callable<Integer> {
             platform == null ? Platform.host() : platform,
             downloadBlobs ? PullRequest.Mode.FULL : PullRequest.Mode.LAZY, imageLabels,
             credentialRegistry.filter(ref.registry()::equals).flatMap(r -> credentials), concurrency);
-        PullProgress progress = new PullProgress(input.text());
+        // --http-trace and --http-dump write a skipped host beside the requests; --debug says it alone.
+        PullProgress progress = new PullProgress(input.text(), debug && !httpDump && !httpTrace ? err : null);
         display.show(progress);
         PullResult result = engine.pull(request, progress);
         display.ended(progress);

@@ -42,6 +42,7 @@ public final class ContainerdConnection implements AutoCloseable {
       throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
           "connect to containerd: socket " + socket + " does not exist (is containerd running? see --address)", null);
     }
+    probe(socket);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .eventLoopGroup(group)
@@ -61,9 +62,38 @@ public final class ContainerdConnection implements AutoCloseable {
     } catch (StatusRuntimeException e) {
       channel.shutdownNow();
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      String detail = e.getStatus().getDescription() == null ? ""
+          : " " + e.getStatus().getDescription().lines().findFirst().orElse("");
       throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
-          "connect to containerd at " + socket + ": " + e.getStatus().getCode()
-              + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()), e);
+          "connect to containerd at " + socket + ": " + e.getStatus().getCode() + detail, e);
+    }
+  }
+
+  /**
+   * Connects once with a plain socket, so that a socket nobody can use fails at once with the
+   * reason, as ctr's {@code connect: permission denied} does, instead of gRPC waiting out its
+   * deadline and then describing its channel state.
+   */
+  static void probe(Path socket) {
+    String what = "connect to containerd at " + socket + ": ";
+    try {
+      Object mode = Files.getAttribute(socket, "unix:mode");
+      if (mode instanceof Integer m && (m & 0170000) != 0140000) {
+        throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
+            what + "not a socket (see --address)", null);
+      }
+    } catch (java.io.IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      // Not knowable here; the connection below says what is wrong.
+    }
+    try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(
+        java.net.StandardProtocolFamily.UNIX)) {
+      channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+    } catch (java.io.IOException e) {
+      String reason = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      String advice = reason.contains("permission denied") ? "permission denied (run as root, as ctr must)"
+          : reason.contains("refused") ? "connection refused (a stale socket: containerd is not running)"
+          : reason;
+      throw new ContainerdException(ContainerdException.Code.UNAVAILABLE, what + advice, e);
     }
   }
 
