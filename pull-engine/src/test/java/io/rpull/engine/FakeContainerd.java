@@ -228,8 +228,11 @@ final class FakeContainerd implements ContainerdNamespace {
         throw exists(key);
       }
       if (labels.containsKey(OverlaybdLabels.BLOB_DIGEST) && !labels.containsKey(OverlaybdLabels.DOWNLOAD)) {
-        // What overlaybd-snapshotter does with a remote layer: it commits it itself and says "exists".
-        snapshots.put(chainId, new SnapshotInfo(chainId, parent, SnapshotInfo.Kind.COMMITTED, labels));
+        // What overlaybd-snapshotter does with a remote layer: it commits it itself, marked remote (a
+        // label containerd copies into its record), and says "exists".
+        Map<String, String> remote = new java.util.HashMap<>(labels);
+        remote.put(OverlaybdLabels.REMOTE, "remote snapshot");
+        snapshots.put(chainId, new SnapshotInfo(chainId, parent, SnapshotInfo.Kind.COMMITTED, remote));
         throw exists(key);
       }
       snapshots.put(key, new SnapshotInfo(key, parent, SnapshotInfo.Kind.ACTIVE, labels));
@@ -265,6 +268,12 @@ final class FakeContainerd implements ContainerdNamespace {
     @Override
     public void remove(String key) {
       log.add("remove " + key);
+      synchronized (snapshots) {
+        if (snapshots.values().stream().anyMatch(i -> i.parent().equals(key))) {
+          throw new ContainerdException(ContainerdException.Code.FAILED_PRECONDITION,
+              "cannot remove snapshot with child: failed precondition", null);
+        }
+      }
       snapshots.remove(key);
     }
 

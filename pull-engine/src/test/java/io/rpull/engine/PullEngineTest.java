@@ -229,6 +229,42 @@ class PullEngineTest {
   }
 
   @Test
+  void aFullPullAfterALazyOne_makesEveryLayerLocal_underTheSameChainIds() {
+    TestImage image = serve(TestImage.of(3, 40_000, true, 18));
+    assertTrue(pull(PullRequest.Mode.LAZY).succeeded());
+    chain(image).forEach(c -> assertTrue(containerd.snapshots.get(c.toString()).labels()
+        .containsKey(io.rpull.snapshot.OverlaybdLabels.REMOTE)));
+
+    PullResult full = pull(PullRequest.Mode.FULL);
+
+    assertTrue(full.succeeded(), full.toString());
+    assertEquals(3, full.layersPlaced(), full.toString());
+    for (Digest c : chain(image)) {
+      Map<String, String> labels = containerd.snapshots.get(c.toString()).labels();
+      assertFalse(labels.containsKey(io.rpull.snapshot.OverlaybdLabels.REMOTE), labels.toString());
+      assertEquals("download", labels.get(io.rpull.snapshot.OverlaybdLabels.DOWNLOAD));
+    }
+  }
+
+  @Test
+  void aRemoteLayerInUse_failsTheFullPull_namingIt_andChangesNothingBelow() {
+    TestImage image = serve(TestImage.of(2, 40_000, true, 19));
+    assertTrue(pull(PullRequest.Mode.LAZY).succeeded());
+    String top = chain(image).get(1).toString();
+    // A container's writable snapshot on the image's top layer.
+    containerd.snapshots.put("container-1", new io.rpull.snapshot.SnapshotInfo("container-1", top,
+        io.rpull.snapshot.SnapshotInfo.Kind.ACTIVE, Map.of()));
+
+    PullResult full = pull(PullRequest.Mode.FULL);
+
+    assertEquals(Failure.CONTAINERD, full.error().orElseThrow().failure());
+    String message = full.error().get().message();
+    assertTrue(message.contains(image.layers.get(1).descriptor().digest().toString())
+        && message.contains("cannot be made local"), message);
+    assertTrue(containerd.snapshots.containsKey(top) && containerd.snapshots.containsKey(chain(image).get(0).toString()));
+  }
+
+  @Test
   void aCompleteImage_isPulledAgainWithoutWritingAnything() {
     serve(TestImage.of(2, 10_000, true, 9));
     assertTrue(pull(PullRequest.Mode.FULL).succeeded());

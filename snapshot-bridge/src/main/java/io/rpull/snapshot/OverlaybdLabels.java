@@ -15,6 +15,11 @@ public final class OverlaybdLabels {
   public static final String BLOB_SIZE = PREFIX + "overlaybd/blob-size";
   public static final String DOWNLOAD = PREFIX + "overlaybd/download-remote-blob";
   public static final String DOWNLOAD_VALUE = "download";
+  /**
+   * The overlaybd snapshotter's mark on a layer it registered for lazy loading; containerd copies
+   * the backend's labels into its own record of such a snapshot, so Stat shows it.
+   */
+  public static final String REMOTE = PREFIX + "remote";
   public static final String TURBO_OCI_TARGET_DIGEST = PREFIX + "overlaybd/turbo-oci/target-digest";
   public static final String FASTOCI_TARGET_DIGEST = PREFIX + "overlaybd/fastoci/target-digest";
   /** containerd rejects a label whose key and value together exceed this. */

@@ -87,17 +87,24 @@ public final class Unpacker {
       if (info.isEmpty() || info.get().kind() != SnapshotInfo.Kind.COMMITTED) {
         return false;
       }
-      if (downloadBlobs && layers.get(i).isOverlaybd()
-          && !OverlaybdLabels.DOWNLOAD_VALUE.equals(info.get().labels().get(OverlaybdLabels.DOWNLOAD))) {
+      if (downloadBlobs && isRemote(layers.get(i), info.get())) {
         return false;
       }
     }
     return true;
   }
 
+  /** An overlaybd layer that the snapshotter loads lazily from the registry: its blob is not on the node. */
+  private static boolean isRemote(Layer layer, SnapshotInfo info) {
+    return layer.isOverlaybd() && info.labels().containsKey(OverlaybdLabels.REMOTE);
+  }
+
   public Result unpack(List<Layer> layers, String imageRef, boolean downloadBlobs, BlobWaiter blobs, Events events)
       throws IOException {
     List<Digest> chain = chainOf(layers);
+    if (downloadBlobs) {
+      replaceRemoteLayers(layers, chain);
+    }
     List<LayerResult> results = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       String parent = i == 0 ? "" : chain.get(i - 1).toString();
@@ -111,6 +118,41 @@ public final class Unpacker {
     }
     return new Result(chain.isEmpty() ? Optional.empty() : Optional.of(chain.get(chain.size() - 1)),
         List.copyOf(results));
+  }
+
+  /**
+   * A full pull leaves every layer local, whatever registered it before. The overlaybd snapshotter
+   * has no way to turn a lazily registered layer into a local one (the snapshot's directory is its
+   * own), so from the lowest remote layer up, this image's snapshots are removed, top first, and
+   * the unpack then places them in download mode under the same chain IDs. A snapshot something
+   * else still builds on (a container, another image's layer) cannot be removed: then the pull
+   * fails naming the layer, and nothing is changed below it.
+   */
+  private void replaceRemoteLayers(List<Layer> layers, List<Digest> chain) throws IOException {
+    int lowest = -1;
+    for (int i = 0; i < layers.size() && lowest < 0; i++) {
+      Optional<SnapshotInfo> info = snapshots.stat(chain.get(i).toString());
+      if (info.isPresent() && isRemote(layers.get(i), info.get())) {
+        lowest = i;
+      }
+    }
+    for (int i = layers.size() - 1; lowest >= 0 && i >= lowest; i--) {
+      String chainId = chain.get(i).toString();
+      try (SnapshotLocks.Held held = locks.lock(snapshots.name(), chain.get(i))) {
+        if (snapshots.stat(chainId).isEmpty()) {
+          continue;
+        }
+        snapshots.remove(chainId);
+      } catch (ContainerdException e) {
+        if (e.is(ContainerdException.Code.NOT_FOUND)) {
+          continue;
+        }
+        throw new ContainerdException(ContainerdException.Code.FAILED_PRECONDITION, "layer "
+            + layers.get(i).blob().digest() + " is registered for lazy loading (a remote overlaybd snapshot) and"
+            + " cannot be made local: snapshot " + chainId + " is in use (a container, or another image built on it);"
+            + " remove what uses it, or pull into another namespace", e);
+      }
+    }
   }
 
   private static List<Digest> chainOf(List<Layer> layers) {
