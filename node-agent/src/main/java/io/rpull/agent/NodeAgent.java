@@ -1,6 +1,7 @@
 package io.rpull.agent;
 
 import io.rpull.agent.cri.CriImageServer;
+import io.rpull.engine.NodeLocks;
 import io.rpull.engine.PullEngine;
 import io.rpull.engine.PullObserver;
 import io.rpull.engine.PullRequest;
@@ -52,7 +53,8 @@ final class NodeAgent implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     PullMetrics metrics = new PullMetrics();
     PullLog pullLog = new PullLog(log);
-    SharedPulls shared = new SharedPulls(config.blobsAtOnce(), both(metrics, pullLog));
+    SharedPulls shared = new SharedPulls(config.blobsAtOnce(), both(metrics, pullLog),
+        NodeLocks.in(NodeLocks.defaultDirectory(System.getenv())));
     ContainerdNode node = ContainerdNode.connect(config.containerdAddress(), config.connectTimeout(),
         Math.min(config.chunkSize(), 4 << 20), clock);
     FetchOptions fetch = FetchOptions.defaults().withTransfer(config.chunkSize(), config.chunksPerBlob(),

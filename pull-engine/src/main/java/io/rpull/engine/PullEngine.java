@@ -119,7 +119,8 @@ public final class PullEngine {
             elapsedSince(started), Optional.empty());
       }
       Leases leases = namespace.leases();
-      String leaseId = leases.create(Leases.PULL_LEASE_EXPIRY);
+      String leaseId = leases.create(Leases.PULL_LEASE_EXPIRY, Leftovers.labels(request.name()));
+      Leftovers.adopt(namespace, request.name(), leaseId);
       ContainerdNamespace leased = namespace.withLease(leaseId);
       ContentStore content = leased.content();
       for (DocumentWrite doc : documents()) {

@@ -11,13 +11,15 @@ import java.util.concurrent.Semaphore;
  * kubelet and for command lines together): each blob is downloaded by one pull while the others
  * wait and then find it committed (containerd's content store is shared by all namespaces), each
  * snapshot is unpacked by one pull, and the number of blobs downloading at once (so the chunk
- * buffers they hold) has one bound for the whole process.
+ * buffers they hold) has one bound for the whole process. Through {@link NodeLocks}, a blob is
+ * also downloaded by one process of the node at a time.
  */
 public final class SharedPulls {
   private final KeyedLocks<Digest> blobs = new KeyedLocks<>();
   private final KeyedLocks<String> snapshots = new KeyedLocks<>();
   private final Semaphore blobSlots;
   private final PullObserver observer;
+  private final NodeLocks nodeLocks;
 
   /** A blob's way into containerd. */
   @FunctionalInterface
@@ -27,15 +29,17 @@ public final class SharedPulls {
 
   /** @param blobsAtOnce blobs downloading at once across all pulls */
   public SharedPulls(int blobsAtOnce) {
-    this(blobsAtOnce, PullObserver.NONE);
+    this(blobsAtOnce, PullObserver.NONE, NodeLocks.none());
   }
 
   /**
    * @param blobsAtOnce blobs downloading at once across all pulls
    * @param observer told of every pull's start and end
+   * @param nodeLocks how downloads are shared with the node's other processes
    */
-  public SharedPulls(int blobsAtOnce, PullObserver observer) {
+  public SharedPulls(int blobsAtOnce, PullObserver observer, NodeLocks nodeLocks) {
     this.observer = observer;
+    this.nodeLocks = nodeLocks;
     if (blobsAtOnce < 1) {
       throw new IllegalArgumentException("blobsAtOnce must be at least 1: " + blobsAtOnce);
     }
@@ -52,7 +56,8 @@ public final class SharedPulls {
    * another holds no slot.
    */
   <T> T blob(Digest digest, BlobWork<T> work) throws IOException {
-    try (KeyedLocks.Held held = blobs.lock(digest)) {
+    // This process's waiters queue in memory; one of them at a time queues for the node's lock.
+    try (KeyedLocks.Held held = blobs.lock(digest); NodeLocks.Held node = nodeLocks.lock(digest)) {
       try {
         blobSlots.acquire();
       } catch (InterruptedException e) {

@@ -47,6 +47,7 @@ final class FakeContainerd implements ContainerdNamespace {
   final Map<String, SnapshotInfo> snapshots = Collections.synchronizedMap(new LinkedHashMap<>());
   final Map<String, List<String>> leases = Collections.synchronizedMap(new LinkedHashMap<>());
   final Map<String, String> leaseExpiry = Collections.synchronizedMap(new LinkedHashMap<>());
+  final Map<String, Map<String, String>> leaseLabels = Collections.synchronizedMap(new LinkedHashMap<>());
   /** What Diff.Apply reports as the uncompressed digest of a layer blob. */
   final Map<Digest, Digest> diffIds = Collections.synchronizedMap(new HashMap<>());
   /** Prepare answers ALREADY_EXISTS this many times for a snapshot that Stat then does not find. */
@@ -87,9 +88,10 @@ final class FakeContainerd implements ContainerdNamespace {
   public Leases leases() {
     return new Leases() {
       @Override
-      public String create(Duration expiry) {
+      public String create(Duration expiry, Map<String, String> labels) {
         String id = "lease-" + ids.incrementAndGet();
         leases.put(id, Collections.synchronizedList(new ArrayList<>()));
+        leaseLabels.put(id, labels);
         leaseExpiry.put(id, expiry.toString());
         log.add("lease create " + id);
         return id;
@@ -99,12 +101,25 @@ final class FakeContainerd implements ContainerdNamespace {
       public void delete(String id) {
         log.add("lease delete " + id);
         leases.remove(id);
+        leaseLabels.remove(id);
         leaseExpiry.remove(id);
       }
 
       @Override
       public void addResource(String leaseId, String type, String resourceId) {
         leases.get(leaseId).add(type + " " + resourceId);
+      }
+
+      @Override
+      public List<Leases.Lease> withLabel(String key, String value) {
+        return leaseLabels.entrySet().stream().filter(e -> leases.containsKey(e.getKey()))
+            .filter(e -> value.equals(e.getValue().get(key)))
+            .map(e -> new Leases.Lease(e.getKey(), e.getValue())).toList();
+      }
+
+      @Override
+      public List<Leases.Resource> resources(String id) {
+        return leases.get(id).stream().map(r -> r.split(" ", 2)).map(r -> new Leases.Resource(r[0], r[1])).toList();
       }
     };
   }

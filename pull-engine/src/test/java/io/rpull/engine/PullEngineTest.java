@@ -265,6 +265,33 @@ class PullEngineTest {
   }
 
   @Test
+  void whatAKilledPullLeft_isTakenOver_byTheNextPullOfTheImage_andNothingElse() {
+    TestImage image = serve(TestImage.of(2, 20_000, true, 20));
+    String boot = ProcessOwner.current().split("/")[0];
+    String ingest = "ingests layer-" + image.layers.get(0).descriptor().digest();
+    String extract = "extract-1-abc " + chain(image).get(0);
+    containerd.snapshots.put(extract, new io.rpull.snapshot.SnapshotInfo(extract, "",
+        io.rpull.snapshot.SnapshotInfo.Kind.ACTIVE, Map.of()));
+    // A killed pull of this image, one of another image, and a live pull of this image (this process).
+    lease("lease-dead", REF, boot + "/999999999/1", List.of("snapshots/overlaybd " + extract, ingest));
+    lease("lease-other", "example.com/other:1", boot + "/999999999/1", List.of("content sha256:00"));
+    lease("lease-live", REF, ProcessOwner.current(), List.of("content sha256:01"));
+
+    assertTrue(pull(PullRequest.Mode.FULL).succeeded());
+
+    assertFalse(containerd.leases.containsKey("lease-dead"), "the dead pull's lease is taken over");
+    assertFalse(containerd.snapshots.containsKey(extract), "its unfinished snapshot is removed");
+    assertTrue(containerd.log.contains("remove " + extract));
+    assertTrue(containerd.leases.containsKey("lease-other"), "another image's lease is left alone");
+    assertTrue(containerd.leases.containsKey("lease-live"), "a running pull's lease is left alone");
+  }
+
+  private void lease(String id, String image, String owner, List<String> resources) {
+    containerd.leases.put(id, new java.util.ArrayList<>(resources));
+    containerd.leaseLabels.put(id, Map.of(Leftovers.IMAGE_LABEL, image, Leftovers.OWNER_LABEL, owner));
+  }
+
+  @Test
   void aCompleteImage_isPulledAgainWithoutWritingAnything() {
     serve(TestImage.of(2, 10_000, true, 9));
     assertTrue(pull(PullRequest.Mode.FULL).succeeded());

@@ -1,5 +1,6 @@
 package io.rpull.cli;
 
+import io.rpull.engine.NodeLocks;
 import io.rpull.engine.PullEngine;
 import io.rpull.engine.SharedPulls;
 import io.rpull.fetch.Registries;
@@ -14,6 +15,12 @@ import java.util.Optional;
 /** An engine of the command's own: its own containerd connection, connection pool and limits. */
 final class LocalEngines implements PullEngines {
   private final Clock clock = Clock.systemUTC();
+  private final NodeLocks nodeLocks;
+
+  /** @param environment the command's, for where the node's blob locks are ({@code RPULL_RUNTIME_DIR}) */
+  LocalEngines(java.util.Map<String, String> environment) {
+    this.nodeLocks = NodeLocks.in(NodeLocks.defaultDirectory(environment));
+  }
 
   @Override
   public Optional<String> refusal(Path containerdAddress, boolean httpLog) {
@@ -25,7 +32,8 @@ final class LocalEngines implements PullEngines {
       int blobsAtOnce) {
     ContainerdNode node = ContainerdNode.connect(containerdAddress, connectTimeout, messageBytes, clock);
     Registries registries = new Registries(settings, clock);
-    PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), new SharedPulls(blobsAtOnce),
+    PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), new SharedPulls(blobsAtOnce,
+        io.rpull.engine.PullObserver.NONE, nodeLocks),
         clock);
     return new Opened() {
       @Override

@@ -22,7 +22,7 @@ public final class Main {
   }
 
   static int run(String[] args, PrintWriter out, PrintWriter err) {
-    return execute(args, out, err, new LocalInvocation(), new LocalEngines());
+    return execute(args, out, err, new LocalInvocation(), new LocalEngines(System.getenv()));
   }
 
   /**

@@ -273,16 +273,6 @@ abstract class ProgressDisplay implements AutoCloseable {
     @Override
     void tick(boolean last) {
       PullProgress p = current;
-      for (PullProgress.SkippedHost skip : p.newlySkipped()) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("event", "fallback");
-        e.put("image", p.image());
-        e.put("what", skip.what());
-        e.put("host", skip.host());
-        e.put("reason", skip.reason());
-        e.put("next", skip.next());
-        line(e);
-      }
       for (PullProgress.Blob b : newlyCommitted(p)) {
         out.printf("%s: %s %s (%.1f s)%n", b.key, b.status == PullProgress.Status.EXISTS ? "exists" : "done",
             human(b.size), b.seconds());

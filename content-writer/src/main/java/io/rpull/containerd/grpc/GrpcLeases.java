@@ -5,7 +5,6 @@ import io.rpull.containerd.Leases;
 import io.rpull.containerd.api.leases.AddResourceRequest;
 import io.rpull.containerd.api.leases.CreateRequest;
 import io.rpull.containerd.api.leases.DeleteRequest;
-import io.rpull.containerd.api.leases.Resource;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +24,7 @@ public final class GrpcLeases implements Leases {
   }
 
   @Override
-  public String create(Duration expiry) {
+  public String create(Duration expiry, java.util.Map<String, String> labels) {
     byte[] nonce = new byte[3];
     random.nextBytes(nonce);
     String id = "rpull-" + System.nanoTime() + "-" + Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
@@ -33,7 +32,7 @@ public final class GrpcLeases implements Leases {
         clock.instant().plus(expiry).truncatedTo(ChronoUnit.SECONDS).atOffset(java.time.ZoneOffset.UTC));
     try {
       return session.leases()
-          .create(CreateRequest.newBuilder().setId(id).putLabels(EXPIRE_LABEL, expires).build())
+          .create(CreateRequest.newBuilder().setId(id).putAllLabels(labels).putLabels(EXPIRE_LABEL, expires).build())
           .getLease().getId();
     } catch (StatusRuntimeException e) {
       throw GrpcErrors.of("create lease", e);
@@ -54,10 +53,36 @@ public final class GrpcLeases implements Leases {
     try {
       session.leases().addResource(AddResourceRequest.newBuilder()
           .setId(leaseId)
-          .setResource(Resource.newBuilder().setType(type).setId(resourceId))
+          .setResource(io.rpull.containerd.api.leases.Resource.newBuilder().setType(type).setId(resourceId))
           .build());
     } catch (StatusRuntimeException e) {
       throw GrpcErrors.of("add " + type + " " + resourceId + " to lease " + leaseId, e);
+    }
+  }
+
+  @Override
+  public java.util.List<Lease> withLabel(String key, String value) {
+    // containerd's filter syntax: labels."<key>"==<value>, the value quoted for anything but [\w.-].
+    String filter = "labels.\"" + key.replace("\"", "\\\"") + "\"==\"" + value.replace("\\", "\\\\")
+        .replace("\"", "\\\"") + "\"";
+    try {
+      return session.leases().list(io.rpull.containerd.api.leases.ListRequest.newBuilder().addFilters(filter).build())
+          .getLeasesList().stream()
+          .filter(l -> value.equals(l.getLabelsMap().get(key)))
+          .map(l -> new Lease(l.getId(), l.getLabelsMap()))
+          .toList();
+    } catch (StatusRuntimeException e) {
+      throw GrpcErrors.of("list leases", e);
+    }
+  }
+
+  @Override
+  public java.util.List<Resource> resources(String id) {
+    try {
+      return session.leases().listResources(io.rpull.containerd.api.leases.ListResourcesRequest.newBuilder().setId(id)
+          .build()).getResourcesList().stream().map(r -> new Resource(r.getType(), r.getId())).toList();
+    } catch (StatusRuntimeException e) {
+      throw GrpcErrors.of("list the resources of lease " + id, e);
     }
   }
 }
