@@ -71,7 +71,10 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
       BlobRoute route = new BlobRoute(host, blob, transport, counter);
       Response first;
       try {
-        first = options.retry().run("fetch " + blob.digest(), () -> openRange(route, offset, firstEnd));
+        boolean another = i + 1 < blob.hosts().size();
+        first = options.retry().run("fetch " + blob.digest(), () -> another
+            ? RegistryTransport.leavingUnreachable(() -> openRange(route, offset, firstEnd), host.authority())
+            : openRange(route, offset, firstEnd));
       } catch (IOException e) {
         last = RegistryClient.network("fetch " + blob.digest() + " from " + host.authority(), e);
         continue;

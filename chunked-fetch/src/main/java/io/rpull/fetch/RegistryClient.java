@@ -66,7 +66,9 @@ public final class RegistryClient implements ImageSource {
       RegistryHost host = capable.get(i);
       try {
         // A 429, a reset or a cut body is not an answer: the same host is asked again first.
-        return retry.run(what + " from " + host.authority(), () -> call.call(host));
+        boolean another = i + 1 < capable.size();
+        return retry.run(what + " from " + host.authority(), () -> another
+            ? RegistryTransport.leavingUnreachable(() -> call.call(host), host.authority()) : call.call(host));
       } catch (IOException e) {
         last = network(what + " from " + host.authority(), e);
       } catch (RegistryException e) {

@@ -105,6 +105,24 @@ public final class RegistryTransport {
     }
   }
 
+  /**
+   * Runs {@code attempt} against a host that has another behind it: a host that cannot be
+   * connected to (refused, or no answer within the connect timeout) is given up at once, as
+   * containerd moves to its next host, instead of being retried by the {@link RetryPolicy}.
+   */
+  static <T> T leavingUnreachable(RetryPolicy.Attempt<T> attempt, String host) throws IOException {
+    try {
+      return attempt.run();
+    } catch (java.net.ConnectException | java.net.NoRouteToHostException e) {
+      throw new RegistryException(Failure.NETWORK, host + " cannot be reached: " + e.getMessage(), e);
+    } catch (java.net.SocketTimeoutException e) {
+      if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect")) {
+        throw new RegistryException(Failure.NETWORK, host + " cannot be reached: connect timed out", e);
+      }
+      throw e;
+    }
+  }
+
   private static Request overHttp(Request request) {
     return request.newBuilder().url(request.url().newBuilder().scheme("http").build()).build();
   }

@@ -116,6 +116,11 @@ final class RpullCommand implements Callable<Integer> {
       description = "Timeout for connecting to containerd (0: 10s).")
   Duration connectTimeout;
 
+  @Option(names = "--stall-timeout", converter = GoDuration.class, defaultValue = "60s",
+      description = "rpull: a registry connection that delivers nothing for this long is dropped and the"
+          + " request resumed on a new one. Default: 60s")
+  Duration stallTimeout;
+
   @Option(names = "--debug", description = "No progress display (as ctr); each failure's stack trace on stderr.")
   boolean debug;
 
@@ -249,7 +254,7 @@ final class RpullCommand implements Callable<Integer> {
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
     RegistrySettings settings = new RegistrySettings(Optional.ofNullable(hostsDir).map(invocation::resolve),
         plainHttp, tls, DockerConfigCredentials.load(invocation.environment(), CredentialHelper.system()), fetch,
-        connect, Duration.ofSeconds(60), "rpull/" + new VersionProvider().version(),
+        connect, stallTimeout, "rpull/" + new VersionProvider().version(),
         httpDump || httpTrace ? Optional.of(new RegistrySettings.HttpLog(err, httpDump)) : Optional.empty());
     PullEngines.Opened opened;
     try {
