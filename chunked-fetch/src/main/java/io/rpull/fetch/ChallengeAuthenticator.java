@@ -27,8 +27,6 @@ import okhttp3.Response;
 public final class ChallengeAuthenticator implements RegistryAuth {
   private static final long MAX_TOKEN_BODY = 1 << 20;
   private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
-  /** A token rejected this soon after it was issued is not an expiry: the credentials are wrong. */
-  private static final Duration FRESH = Duration.ofSeconds(5);
 
   private final CredentialStore credentials;
   private final BiFunction<HttpUrl, HttpUrl, OkHttpClient> clientForRealm;
@@ -83,9 +81,9 @@ public final class ChallengeAuthenticator implements RegistryAuth {
       if (origin.header != null && !origin.header.equals(used)) {
         return true; // another connection already refreshed while this one waited
       }
-      if (used != null && clock.instant().isBefore(origin.issued.plus(FRESH))) {
-        return false; // a brand-new answer was refused: retrying cannot help
-      }
+      // A token refused however young it is (revoked, limited in uses, or the registry's clock
+      // runs ahead) is replaced: each request is retried once after a 401, so wrong credentials
+      // still end the pull, at the token service or at that one retry.
       Optional<Challenge> challenge = unauthorized.challenges().stream()
           .filter(c -> c.scheme().equalsIgnoreCase("bearer")).findFirst()
           .or(() -> unauthorized.challenges().stream().filter(c -> c.scheme().equalsIgnoreCase("basic")).findFirst());

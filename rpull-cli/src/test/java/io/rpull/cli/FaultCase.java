@@ -37,6 +37,8 @@ final class FaultCase {
   boolean rerun = true;
   boolean plainHttp = true;
   boolean sharesNamespace;
+  /** The first run's -u: "right", "wrong" or "none"; reruns of a case with auth use the right ones. */
+  String credentials = "none";
   String snapshotter = "overlaybd";
   List<String> args = List.of();
   Map<String, String> env = Map.of();
@@ -77,6 +79,11 @@ final class FaultCase {
 
   FaultCase env(Map<String, String> env) {
     this.env = env;
+    return this;
+  }
+
+  FaultCase credentials(String which) {
+    this.credentials = which;
     return this;
   }
 
@@ -121,9 +128,23 @@ final class FaultCase {
       return c.ref.apply(this);
     }
 
-    /** The case's command line into {@code ns}. */
+    /** The case's first command line into {@code ns}. */
     List<String> command(String ns, String... extra) {
+      return commandWith(ns, c.credentials, extra);
+    }
+
+    /** The command line of a rerun or a clean pull: the faults are gone, the credentials right. */
+    List<String> healthyCommand(String ns) {
+      return commandWith(ns, c.spec.contains("\"auth\"") ? "right" : "none");
+    }
+
+    private List<String> commandWith(String ns, String credentials, String... extra) {
       List<String> a = new ArrayList<>(List.of("-a", TestEnv.containerd(), "-n", ns, "--download-blobs"));
+      if (credentials.equals("right")) {
+        a.addAll(List.of("-u", image.user() + ":" + image.password()));
+      } else if (credentials.equals("wrong")) {
+        a.addAll(List.of("-u", image.user() + ":not-the-password-5521"));
+      }
       if (c.plainHttp) {
         a.add("--plain-http");
       }
@@ -140,8 +161,9 @@ final class FaultCase {
       return TestEnv.run(command(namespace, extra), c.env);
     }
 
-    TestEnv.Run rpullInto(String ns) throws Exception {
-      return TestEnv.run(command(ns), c.env);
+    /** The rerun, or a clean pull into another namespace. */
+    TestEnv.Run rerunInto(String ns) throws Exception {
+      return TestEnv.run(healthyCommand(ns), c.env);
     }
 
     Process start(String... extra) throws Exception {

@@ -133,8 +133,94 @@ final class FaultCases {
 
   // --- auth ----------------------------------------------------------------------------------------
 
+  private static String auth(String json) {
+    return "{\"image\":\"obd\",\"auth\":" + json + "}";
+  }
+
+  private static final String BEARER = "{\"type\":\"bearer\",\"realm\":\"alt\"}";
+
   static List<FaultCase> auth() {
-    return List.of();
+    List<FaultCase> cases = new ArrayList<>();
+    cases.add(of(AUTH, "Basic with the right credentials", auth("{\"type\":\"basic\"}")).credentials("right"));
+    cases.add(of(AUTH, "Basic without credentials", auth("{\"type\":\"basic\"}"))
+        .fails(AUTH_ERROR, "authentication failed for"));
+    cases.add(of(AUTH, "Basic with a wrong password, never printed", auth("{\"type\":\"basic\"}"))
+        .credentials("wrong").fails(AUTH_ERROR, "401 Unauthorized"));
+    cases.add(of(AUTH, "Bearer, realm on another host and port", auth(BEARER)).credentials("right")
+        .checks((ctx, run) -> {
+          List<JsonNode> seen = FaultFront.requests(ctx.image().id());
+          assertTrue(seen.stream().anyMatch(r -> r.path("kind").asText().equals("token")
+              && r.path("listener").asText().equals("alt") && r.path("auth").asText().startsWith("Basic ")));
+          assertTrue(seen.stream().filter(r -> r.path("kind").asText().equals("blobs"))
+              .allMatch(r -> r.path("auth").asText().startsWith("Bearer ") || r.path("auth").isNull()));
+        }));
+    cases.add(of(AUTH, "Bearer, anonymous token", auth("{\"type\":\"bearer\",\"realm\":\"alt\",\"anonymous\":true}"))
+        .checks((ctx, run) -> assertTrue(FaultFront.requests(ctx.image().id()).stream()
+            .filter(r -> r.path("kind").asText().equals("token")).allMatch(r -> r.path("auth").isNull()))));
+    cases.add(of(AUTH, "Bearer, the token service refuses", auth("{\"type\":\"bearer\",\"realm\":\"alt\","
+        + "\"refuse_token\":true}")).credentials("right").noRerun().fails(AUTH_ERROR, "refused the credentials"));
+    cases.add(of(AUTH, "Bearer, wrong password", auth(BEARER)).credentials("wrong")
+        .fails(AUTH_ERROR, "refused the credentials"));
+    cases.add(of(AUTH, "Bearer, token expires mid-pull and is renewed",
+        auth("{\"type\":\"bearer\",\"realm\":\"alt\",\"expire_after\":2}")).credentials("right")
+        .checks((ctx, run) -> assertTrue(FaultFront.tokens(ctx.image().id()).size() >= 2)));
+    cases.add(of(AUTH, "Bearer, token service checks the scope",
+        auth("{\"type\":\"bearer\",\"realm\":\"alt\",\"check_scope\":true}")).credentials("right"));
+    cases.add(of(AUTH, "Bearer, scope given in the challenge",
+        auth("{\"type\":\"bearer\",\"realm\":\"alt\",\"check_scope\":true,\"scope_in_challenge\":true}"))
+        .credentials("right"));
+    cases.add(of(AUTH, "Bearer, realm over TLS trusted with --tlscacert",
+        auth("{\"type\":\"bearer\",\"realm\":\"tls\"}")).credentials("right")
+        .args("--tlscacert", TestEnv.get("RPULL_CA_CERT")));
+    cases.add(of(AUTH, "Bearer, realm over TLS with an untrusted certificate",
+        auth("{\"type\":\"bearer\",\"realm\":\"tls\"}")).credentials("right").noRerun()
+        .fails(NETWORK_ERROR, "TLS verification failed"));
+    cases.add(of(AUTH, "Bearer, http realm for an https registry is refused", auth(BEARER)).credentials("right")
+        .overHttps().args("--tlscacert", TestEnv.get("RPULL_CA_CERT"))
+        .ref(ctx -> FaultFront.host("tls") + "/" + ctx.image().repository() + ":v1").noRerun()
+        .fails(AUTH_ERROR, "asked for credentials over plain http"));
+    cases.add(of(AUTH, "Basic, blob redirected to another host gets no credentials",
+        "{\"image\":\"obd\",\"auth\":{\"type\":\"basic\"},\"faults\":[" + fault("layer1", "redirect",
+            "\"other_host\":true,\"times\":-1,\"listener\":\"main\"") + "]}").credentials("right")
+        .checks((ctx, run) -> {
+          List<JsonNode> alt = FaultFront.requests(ctx.image().id()).stream()
+              .filter(r -> r.path("listener").asText().equals("alt")).toList();
+          assertFalse(alt.isEmpty(), "the blob came from the other host");
+          alt.forEach(r -> assertTrue(r.path("auth").isNull(), "credentials sent to another host: " + r));
+        }));
+    cases.add(of(AUTH, "docker config.json credentials for this registry", auth("{\"type\":\"basic\"}"))
+        .runs(ctx -> TestEnv.run(ctx.command(ctx.namespace()), dockerConfig("{\"auths\":{\"" + FaultFront.host("main")
+            + "\":{\"auth\":\"" + java.util.Base64.getEncoder().encodeToString((ctx.image().user() + ":"
+            + ctx.image().password()).getBytes(StandardCharsets.UTF_8)) + "\"}}}", null))));
+    cases.add(of(AUTH, "credentials for another host are never sent here", auth("{\"type\":\"basic\"}"))
+        .runs(ctx -> TestEnv.run(ctx.command(ctx.namespace()), dockerConfig("{\"auths\":{\"" + FaultFront.host("alt")
+            + "\":{\"auth\":\"" + java.util.Base64.getEncoder().encodeToString((ctx.image().user() + ":"
+            + ctx.image().password()).getBytes(StandardCharsets.UTF_8)) + "\"}}}", null)))
+        .fails(AUTH_ERROR, "authentication failed for")
+        .checks((ctx, run) -> assertTrue(FaultFront.requests(ctx.image().id()).stream()
+            .allMatch(r -> r.path("auth").isNull()), "no Authorization reached the registry")));
+    cases.add(of(AUTH, "credential helper that fails", auth("{\"type\":\"basic\"}"))
+        .runs(ctx -> TestEnv.run(ctx.command(ctx.namespace()), dockerConfig("{\"credHelpers\":{\""
+            + FaultFront.host("main") + "\":\"rpullfault\"}}", "echo 'helper broke' >&2; exit 1")))
+        .fails(AUTH_ERROR, "credential helper \"rpullfault\" failed"));
+    cases.add(of(AUTH, "credential helper that hangs", auth("{\"type\":\"basic\"}"))
+        .runs(ctx -> TestEnv.run(ctx.command(ctx.namespace()), dockerConfig("{\"credHelpers\":{\""
+            + FaultFront.host("main") + "\":\"rpullfault\"}}", "exec sleep 60")))
+        .fails(AUTH_ERROR, "did not answer within"));
+    return cases;
+  }
+
+  /** An environment whose docker config is {@code json}, with a credential helper running {@code helper}. */
+  private static Map<String, String> dockerConfig(String json, String helper) throws Exception {
+    Path dir = Files.createTempDirectory("rpull-docker");
+    Files.writeString(dir.resolve("config.json"), json);
+    if (helper == null) {
+      return Map.of("DOCKER_CONFIG", dir.toString());
+    }
+    Path script = dir.resolve("docker-credential-rpullfault");
+    Files.writeString(script, "#!/bin/sh\n" + helper + "\n");
+    script.toFile().setExecutable(true);
+    return Map.of("DOCKER_CONFIG", dir.toString(), "PATH", dir + ":" + System.getenv("PATH"));
   }
 
   // --- containerd ----------------------------------------------------------------------------------
