@@ -74,7 +74,7 @@ def build_image(store, kind):
         roles[desc["digest"]] = role
         return desc
 
-    if kind in ("obd", "obd-big"):
+    if kind in ("obd", "obd-big", "obd-pair"):
         sizes = [64 * 1024, 5 * seed.MiB] if kind == "obd" else [64 * 1024, 9 * seed.MiB]
         layers = [note(seed.obd_layer(store, s), "layer%d" % i) for i, s in enumerate(sizes)]
         cfg = note(seed.config(store, "amd64", [l["digest"] for l in layers]), "config")
@@ -133,6 +133,7 @@ def mutate(case, store, top, how):
 
     def serve_manifest(body, ctype=OCI_MANIFEST):
         overrides["manifest:v1"] = (body, ctype)
+        overrides["manifest:" + top["digest"]] = (body, ctype)  # a pull by the real digest gets it too
         return sha(body)
 
     def with_layer(field, value):
@@ -204,6 +205,12 @@ def new_case(spec):
     case = {"id": cid, "spec": spec, "faults": [dict(f, used=0) for f in spec.get("faults", [])],
             "roles": roles, "overrides": {}, "requests": [], "tokens": [], "auth": spec.get("auth"),
             "user": "fault", "password": "pw-" + secrets.token_hex(8), "wrong_digest_header": False}
+    if spec.get("image") == "obd-pair":
+        # v2: v1's layers and one more, so that a lazy pull of v2 builds on v1's snapshots
+        base = json.loads(open(store.path(top["digest"]), "rb").read())
+        v2 = seed.obd_image(store, [32 * 1024], shared=base["layers"])
+        seed.Registry(ADDR["registry"]).push_tree(store, repo, v2)
+        seed.Registry(ADDR["registry"]).push_manifest(store, repo, "v2", v2)
     if spec.get("mutate"):
         mutate(case, store, top, spec["mutate"])
     with LOCK:
@@ -421,6 +428,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, headers, body = self.upstream(path, kind)
         if case["wrong_digest_header"] and kind == "manifests":
             headers["Docker-Content-Digest"] = sha(b"another manifest")
+        if head and status == 200:
+            headers["Content-Length"] = str(len(body))  # what a HEAD resolves by (ctr does)
         if status not in (200, 206) or head:
             return self.send(status, b"" if head else body, headers, head=head)
         full = body

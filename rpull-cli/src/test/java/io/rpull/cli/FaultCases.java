@@ -226,19 +226,294 @@ final class FaultCases {
   // --- containerd ----------------------------------------------------------------------------------
 
   static List<FaultCase> containerd() {
-    return List.of();
+    List<FaultCase> cases = new ArrayList<>();
+    cases.add(of(CONTAINERD, "socket that does not exist", faults())
+        .runs(ctx -> withAddress(ctx, Path.of("/run/rpull-test-no-such.sock")))
+        .fails(CONTAINERD_ERROR, "does not exist"));
+    cases.add(of(CONTAINERD, "stale socket of a crashed containerd", faults())
+        .runs(ctx -> {
+          Path socket = Files.createTempDirectory("rpull-stale").resolve("containerd.sock");
+          try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+          }
+          return withAddress(ctx, socket);
+        })
+        .fails(CONTAINERD_ERROR, "connection refused (a stale socket"));
+    cases.add(of(CONTAINERD, "address that is not a socket", faults())
+        .runs(ctx -> withAddress(ctx, Files.createTempFile("rpull-not-a", ".sock")))
+        .fails(CONTAINERD_ERROR, "not a socket"));
+    cases.add(of(CONTAINERD, "socket this user may not use", faults())
+        .runs(ctx -> TestEnv.run(asNobody(ctx.command(ctx.namespace())), Map.of()))
+        .fails(CONTAINERD_ERROR, "permission denied"));
+    cases.add(of(CONTAINERD, "commit mismatch once: refetched", faults(fault("layer1", "corrupt", ""))));
+    cases.add(of(CONTAINERD, "commit mismatch every time: refused, no ingest left",
+        faults(fault("layer1", "corrupt", "\"times\":-1")))
+        .fails(VERIFICATION, "digest")
+        .checks((ctx, run) -> assertEquals("", TestEnv.ctr(ctx.namespace(), "content", "active").stdout().lines()
+            .skip(1).filter(l -> !l.isBlank()).reduce("", String::concat), "no ingest left behind")));
+    cases.add(of(CONTAINERD, "config that does not match its digest", faults(fault("config", "corrupt", "\"times\":-1")))
+        .fails(VERIFICATION, "does not match its descriptor"));
+    cases.add(of(CONTAINERD, "garbage collection during the pull",
+        faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":3")))
+        .runs(ctx -> whileStalled(ctx, "layer1", () -> {
+          String gc = TestEnv.namespace("fm-gc");
+          String lease = TestEnv.ctr(gc, "leases", "create").stdout().strip();
+          assertEquals(0, TestEnv.ctr(gc, "leases", "delete", "--sync", lease).exitCode(), "a synchronous GC ran");
+        })));
+    cases.add(of(CONTAINERD, "containerd restarted mid-pull", faults(fault("layer1", "stall",
+        "\"offset\":65536,\"seconds\":6")))
+        .runs(ctx -> whileStalled(ctx, "layer1", FaultCases::restartContainerd))
+        .fails(CONTAINERD_ERROR, null));
+    cases.add(of(CONTAINERD, "two pulls of the image into one namespace at once (ALREADY_EXISTS races)", faults())
+        .sharingNamespace()
+        .runs(ctx -> {
+          Process other = ctx.start();
+          TestEnv.Run mine = ctx.rpull();
+          assertTrue(other.waitFor(120, TimeUnit.SECONDS));
+          assertEquals(0, other.exitValue(), "the other pull succeeds too");
+          return mine;
+        }));
+    cases.add(of(CONTAINERD, "full pull after a lazy rpull makes every layer local", faults())
+        .runs(ctx -> {
+          assertEquals(0, TestEnv.run(lazy(ctx), Map.of()).exitCode());
+          return ctx.rpull();
+        })
+        .checks((ctx, run) -> assertNoRemoteLayer(ctx)));
+    cases.add(of(CONTAINERD, "full pull after a lazy ctr rpull makes every layer local", faults())
+        .runs(ctx -> {
+          TestEnv.Run lazy = TestEnv.ctr(ctx.namespace(), "rpull", "--plain-http", ctx.ref());
+          assertEquals(0, lazy.exitCode(), lazy.toString());
+          return ctx.rpull();
+        })
+        .checks((ctx, run) -> assertNoRemoteLayer(ctx)));
+    cases.add(of(CONTAINERD, "a lazily registered layer another image builds on cannot be made local: says which",
+        "{\"image\":\"obd-pair\"}")
+        .runs(ctx -> {
+          // A lazy pull of v2 (v1's layers and one more) puts v2's top snapshot on v1's top.
+          List<String> v2 = lazy(ctx);
+          v2.set(v2.size() - 1, v2.get(v2.size() - 1).replace(":v1", ":v2"));
+          assertEquals(0, TestEnv.run(v2, Map.of()).exitCode());
+          return ctx.rpull();
+        })
+        .fails(CONTAINERD_ERROR, "cannot be made local")
+        .checks((ctx, run) -> {
+          // Remove v2, which holds the layer: then the rerun can make v1's layers local.
+          String v2Top = topChainId(ctx);
+          assertEquals(0, TestEnv.ctr(ctx.namespace(), "images", "rm", ctx.ref().replace(":v1", ":v2")).exitCode());
+          assertEquals(0, TestEnv.ctr(ctx.namespace(), "snapshots", "--snapshotter", "overlaybd", "rm", v2Top)
+              .exitCode());
+        }));
+    return cases;
+  }
+
+  private static TestEnv.Run withAddress(FaultCase.Context ctx, Path address) throws Exception {
+    List<String> command = new ArrayList<>(ctx.command(ctx.namespace()));
+    command.set(command.indexOf(TestEnv.containerd()), address.toString());
+    return TestEnv.run(command, Map.of());
+  }
+
+  /** The command run as nobody, who may not use containerd's root-only socket. */
+  private static List<String> asNobody(List<String> command) {
+    List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  /** The case's pull without --download-blobs: overlaybd layers registered lazily. */
+  private static List<String> lazy(FaultCase.Context ctx) {
+    List<String> command = new ArrayList<>(ctx.command(ctx.namespace()));
+    command.remove("--download-blobs");
+    return command;
+  }
+
+  private static String topChainId(FaultCase.Context ctx) throws Exception {
+    // The chain's top is the one snapshot no other snapshot of the namespace has as parent.
+    List<String[]> rows = OverlaybdPullIT.snapshotTable(ctx.namespace()).stream().map(r -> r.split("\\s+")).toList();
+    java.util.Set<String> parents = new java.util.HashSet<>();
+    rows.forEach(r -> parents.add(r.length > 2 ? r[1] : ""));
+    return rows.stream().map(r -> r[0]).filter(n -> !parents.contains(n)).findFirst().orElseThrow();
+  }
+
+  private static void assertNoRemoteLayer(FaultCase.Context ctx) throws Exception {
+    Map<String, String> labels = OverlaybdPullIT.snapshotLabels(ctx.namespace());
+    assertEquals(2, labels.size(), labels.toString());
+    labels.forEach((name, l) -> {
+      assertFalse(l.contains("containerd.io/snapshot/remote"), "still remote: " + name + " " + l);
+      assertTrue(l.contains("download-remote-blob"), name + " " + l);
+    });
+  }
+
+  /** Starts the case's pull, runs {@code action} while the front stalls its {@code role}, and waits for the pull. */
+  private static TestEnv.Run whileStalled(FaultCase.Context ctx, String role, ThrowingRunnable action)
+      throws Exception {
+    Path out = Files.createTempFile("rpull-fm", ".out");
+    Path err = Files.createTempFile("rpull-fm", ".err");
+    Process pull = TestEnv.process(ctx.command(ctx.namespace()), ctx.c().env)
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try {
+      FaultMatrixIT.awaitRequest(ctx.image(), role, pull);
+      action.run();
+      assertTrue(pull.waitFor(120, TimeUnit.SECONDS), "the pull ends");
+      return new TestEnv.Run(pull.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      pull.destroyForcibly();
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  @FunctionalInterface
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /** Stops the test containerd by its pid and lets testenv/up start it again with the same roots. */
+  static void restartContainerd() throws Exception {
+    String flavour = TestEnv.get("RPULL_CONTAINERD_FLAVOUR");
+    Path pidFile = Path.of(TestEnv.get("RPULL_TESTENV_DIR"), "containerd-" + flavour, "containerd.pid");
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    ProcessHandle.of(pid).ifPresent(p -> {
+      p.destroy();
+      p.onExit().join();
+    });
+    TestEnv.Run up = TestEnv.run(List.of(TestEnv.projectRoot().resolve("testenv/up").toString(), flavour), Map.of());
+    assertEquals(0, up.exitCode(), up.stderr());
   }
 
   // --- process -------------------------------------------------------------------------------------
 
   static List<FaultCase> process() {
-    return List.of();
+    List<FaultCase> cases = new ArrayList<>();
+    for (String role : List.of("manifest", "config", "layer1")) {
+      cases.add(of(PROCESS, "kill -9 while the " + role + " is being fetched",
+          faults(fault(role, "stall", "\"offset\":" + (role.equals("layer1") ? 65536 : 10) + ",\"seconds\":30")))
+          .runs(ctx -> signalWhen(ctx, role, "KILL")).fails(137, null));
+    }
+    cases.add(of(PROCESS, "SIGTERM mid-download", faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
+        .runs(ctx -> signalWhen(ctx, "layer1", "TERM")).fails(143, "interrupted"));
+    cases.add(of(PROCESS, "SIGINT mid-download", faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
+        .runs(ctx -> signalWhen(ctx, "layer1", "INT")).fails(130, "interrupted"));
+    for (int n : List.of(2, 8)) {
+      cases.add(of(PROCESS, n + " processes in " + n + " namespaces at once download each blob once", faults())
+          .runs(ctx -> {
+            List<Process> others = new ArrayList<>();
+            for (int i = 1; i < n; i++) {
+              others.add(TestEnv.process(ctx.command(TestEnv.namespace("fm-fan")), Map.of())
+                  .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                  .start());
+            }
+            TestEnv.Run mine = ctx.rpull();
+            for (Process p : others) {
+              assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+              assertEquals(0, p.exitValue());
+            }
+            return mine;
+          })
+          .checks((ctx, run) -> {
+            for (String layer : ctx.image().layers()) {
+              long gets = FaultFront.requests(ctx.image().id()).stream()
+                  .filter(r -> r.path("ref").asText().equals(layer) && r.path("method").asText().equals("GET"))
+                  .count();
+              // One GET per 4 MiB chunk: layer0 has one, layer1 two.
+              assertTrue(gets <= 2, layer + " was fetched " + gets + " times by " + n + " processes");
+            }
+          }));
+    }
+    cases.add(of(PROCESS, "kill -9 of the process holding a blob: the waiting one takes over",
+        faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
+        .runs(ctx -> {
+          Process holder = TestEnv.process(ctx.command(TestEnv.namespace("fm-holder")), Map.of())
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+          try {
+            FaultMatrixIT.awaitRequest(ctx.image(), "layer1", holder);
+            return whileRunning(ctx, () -> {
+              Thread.sleep(1000); // the waiter queues for the blob's lock
+              holder.destroyForcibly().waitFor();
+            });
+          } finally {
+            holder.destroyForcibly();
+          }
+        }));
+    cases.add(of(PROCESS, "rpulld restarted mid-pull: the client says so; a rerun completes",
+        faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
+        .env(TestEnv.agent())
+        .runs(ctx -> whileStalled(ctx, "layer1", () -> {
+          Path script = TestEnv.projectRoot().resolve("testenv/rpulld");
+          assertEquals(0, TestEnv.run(List.of(script.toString(), "stop"), Map.of()).exitCode());
+          assertEquals(0, TestEnv.run(List.of(script.toString(), "start"), Map.of()).exitCode());
+        }))
+        .fails(CONTAINERD_ERROR, "rpulld"));
+    return cases;
+  }
+
+  /** Starts the case's pull, runs {@code action} meanwhile, and waits for the pull. */
+  private static TestEnv.Run whileRunning(FaultCase.Context ctx, ThrowingRunnable action) throws Exception {
+    Path out = Files.createTempFile("rpull-fm", ".out");
+    Path err = Files.createTempFile("rpull-fm", ".err");
+    Process pull = TestEnv.process(ctx.command(ctx.namespace()), ctx.c().env)
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try {
+      action.run();
+      assertTrue(pull.waitFor(120, TimeUnit.SECONDS), "the pull ends");
+      return new TestEnv.Run(pull.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      pull.destroyForcibly();
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
   }
 
   // --- bad input -----------------------------------------------------------------------------------
 
+  private static String mutated(String image, String how) {
+    return "{\"image\":\"" + image + "\",\"mutate\":\"" + how + "\"}";
+  }
+
   static List<FaultCase> badInput() {
-    return List.of();
+    List<FaultCase> cases = new ArrayList<>();
+    cases.add(of(BAD_INPUT, "reference with an upper-case repository", faults()).noRerun()
+        .ref(ctx -> FaultFront.host("main") + "/F/Image:v1").fails(USAGE, "invalid reference"));
+    cases.add(of(BAD_INPUT, "reference with a malformed digest", faults()).noRerun()
+        .ref(ctx -> FaultFront.host("main") + "/" + ctx.image().repository() + "@sha256:xyz")
+        .fails(USAGE, "invalid sha256 digest"));
+    cases.add(of(BAD_INPUT, "reference with an empty tag", faults()).noRerun()
+        .ref(ctx -> FaultFront.host("main") + "/" + ctx.image().repository() + ":").fails(USAGE, "invalid reference"));
+    cases.add(of(BAD_INPUT, "manifest that is not JSON", mutated("obd", "not-json")).fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "empty manifest", mutated("obd", "empty")).fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "manifest over containerd's 4 MiB limit", mutated("obd", "oversized"))
+        .fails(VERIFICATION, "larger than"));
+    cases.add(of(BAD_INPUT, "ambiguous document (layers and manifests)", mutated("obd", "ambiguous"))
+        .fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "Docker schema 1 manifest", mutated("obd", "schema1"))
+        .fails(ExitCode.FAILURE.code, "convert the image to schema 2 or OCI"));
+    cases.add(of(BAD_INPUT, "manifest served with an index Content-Type", mutated("obd", "content-type-index"))
+        .fails(VERIFICATION, "does not match Content-Type"));
+    cases.add(of(BAD_INPUT, "Docker-Content-Digest that does not match", mutated("obd", "digest-header"))
+        .fails(VERIFICATION, "does not match the content"));
+    cases.add(of(BAD_INPUT, "pull by digest, served other bytes", mutated("obd", "not-json"))
+        .ref(ctx -> FaultFront.host("main") + "/" + ctx.image().repository() + "@" + ctx.image().topDigest())
+        .fails(VERIFICATION, "digest mismatch"));
+    cases.add(of(BAD_INPUT, "layer with a negative size", mutated("obd", "negative-size")).fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "layer with an absurd size (1 PiB)", mutated("obd", "absurd-size"))
+        .fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "layer one byte larger than its descriptor", mutated("obd", "short-size"))
+        .fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "layer with a malformed digest", mutated("obd", "bad-digest")).fails(VERIFICATION, null));
+    // An overlaybd layer is known by its annotations, as the snapshotter knows it; the media type is not read.
+    cases.add(of(BAD_INPUT, "overlaybd layer of an unknown media type", mutated("obd", "unknown-layer-type")));
+    cases.add(of(BAD_INPUT, "image without layers", mutated("obd", "zero-layers")));
+    cases.add(of(BAD_INPUT, "config that is not JSON", mutated("obd", "config-not-json")).fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "layer whose content does not match the config's diffID", mutated("oci", "diffid-mismatch"))
+        .fails(VERIFICATION, "diffID"));
+    cases.add(of(BAD_INPUT, "config with more diffIDs than layers", mutated("oci", "diffid-count"))
+        .fails(VERIFICATION, null));
+    cases.add(of(BAD_INPUT, "index with only other platforms", "{\"image\":\"index-foreign\"}").noRerun()
+        .fails(NOT_FOUND, "no match for platform"));
+    cases.add(of(BAD_INPUT, "index with an attestation manifest", "{\"image\":\"attestation\"}"));
+    cases.add(of(BAD_INPUT, "Docker schema 2 image", "{\"image\":\"docker\"}"));
+    cases.add(of(BAD_INPUT, "zstd layer", "{\"image\":\"zstd\"}"));
+    cases.add(of(BAD_INPUT, "plain OCI gzip image", "{\"image\":\"oci\"}"));
+    return cases;
   }
 
   /** Starts the case's pull, waits until it asks for {@code role}, then sends {@code signal}. */
