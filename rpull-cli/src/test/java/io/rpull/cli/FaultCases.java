@@ -419,21 +419,6 @@ final class FaultCases {
             }
           }));
     }
-    cases.add(of(PROCESS, "kill -9 of the process holding a blob: the waiting one takes over",
-        faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
-        .runs(ctx -> {
-          Process holder = TestEnv.process(ctx.command(TestEnv.namespace("fm-holder")), Map.of())
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-          try {
-            FaultMatrixIT.awaitRequest(ctx.image(), "layer1", holder);
-            return whileRunning(ctx, () -> {
-              Thread.sleep(1000); // the waiter queues for the blob's lock
-              holder.destroyForcibly().waitFor();
-            });
-          } finally {
-            holder.destroyForcibly();
-          }
-        }));
     cases.add(of(PROCESS, "rpulld restarted mid-pull: the client says so; a rerun completes",
         faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
         .env(TestEnv.agent())
@@ -445,25 +430,6 @@ final class FaultCases {
         .fails(CONTAINERD_ERROR, "rpulld"));
     return cases;
   }
-
-  /** Starts the case's pull, runs {@code action} meanwhile, and waits for the pull. */
-  private static TestEnv.Run whileRunning(FaultCase.Context ctx, ThrowingRunnable action) throws Exception {
-    Path out = Files.createTempFile("rpull-fm", ".out");
-    Path err = Files.createTempFile("rpull-fm", ".err");
-    Process pull = TestEnv.process(ctx.command(ctx.namespace()), ctx.c().env)
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    try {
-      action.run();
-      assertTrue(pull.waitFor(120, TimeUnit.SECONDS), "the pull ends");
-      return new TestEnv.Run(pull.exitValue(), Files.readString(out), Files.readString(err));
-    } finally {
-      pull.destroyForcibly();
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
-  }
-
-  // --- bad input -----------------------------------------------------------------------------------
 
   private static String mutated(String image, String how) {
     return "{\"image\":\"" + image + "\",\"mutate\":\"" + how + "\"}";

@@ -41,6 +41,14 @@ class FaultMatrixIT {
     return FaultCases.all().stream().filter(c -> c.name.contains(only)).map(c -> DynamicTest.dynamicTest(c.group + " / " + c.name, () -> run(c)));
   }
 
+  @org.junit.jupiter.api.Test
+  void everyCaseIsInDocsReliability_andTheMatrixHasAtLeast70() throws Exception {
+    String doc = Files.readString(TestEnv.projectRoot().resolve("docs/reliability.md"));
+    List<FaultCase> all = FaultCases.all();
+    all.forEach(c -> assertTrue(doc.contains("| " + c.name + " |"), "docs/reliability.md lacks the row: " + c.name));
+    assertTrue(all.size() >= 70, all.size() + " cases");
+  }
+
   static void run(FaultCase c) throws Exception {
     FaultFront.Created image = FaultFront.create(c.spec);
     FaultCase.Context ctx = new FaultCase.Context(c, image, TestEnv.namespace("fm"),
