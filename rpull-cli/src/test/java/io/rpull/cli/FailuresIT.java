@@ -37,10 +37,15 @@ class FailuresIT {
   }
 
   @Test
-  void httpsToAPlainHttpRegistry_failsAsANetworkError_withoutFallingBackToHttp() throws Exception {
-    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", TestEnv.namespace("tls"), TestEnv.image("OBD"));
+  void httpsConfiguredForAPlainHttpRegistry_failsAsANetworkError_namingPlainHttp() throws Exception {
+    // An explicit https server gets no fallback (only an unconfigured loopback registry does, as in containerd).
+    java.nio.file.Path hosts = java.nio.file.Files.createTempDirectory("rpull-hosts");
+    java.nio.file.Path dir = java.nio.file.Files.createDirectories(hosts.resolve(TestEnv.get("RPULL_REGISTRY")));
+    java.nio.file.Files.writeString(dir.resolve("hosts.toml"), "server = \"https://" + TestEnv.get("RPULL_REGISTRY") + "\"\n");
+    TestEnv.Run run = TestEnv.rpull("-a", TestEnv.containerd(), "-n", TestEnv.namespace("tls"), "--hosts-dir",
+        hosts.toString(), TestEnv.image("OBD"));
     assertEquals(ExitCode.NETWORK.code, run.exitCode(), run.toString());
-    assertTrue(run.stderr().startsWith("ctr: "), run.toString());
+    assertTrue(run.stderr().startsWith("ctr: ") && run.stderr().contains("--plain-http"), run.toString());
   }
 
   @Test

@@ -484,19 +484,10 @@ final class FaultCases {
 
   /** Starts the case's pull, waits until it asks for {@code role}, then sends {@code signal}. */
   static TestEnv.Run signalWhen(FaultCase.Context ctx, String role, String signal) throws Exception {
-    Path out = Files.createTempFile("rpull-fm", ".out");
-    Path err = Files.createTempFile("rpull-fm", ".err");
-    Process pull = TestEnv.process(ctx.command(ctx.namespace()), ctx.c().env)
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    try {
-      FaultMatrixIT.awaitRequest(ctx.image(), role, pull);
+    return whileStalled(ctx, role, () -> {
+      ProcessHandle pull = ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("")
+          .contains(ctx.namespace())).findFirst().orElseThrow();
       assertEquals(0, new ProcessBuilder("kill", "-" + signal, String.valueOf(pull.pid())).start().waitFor());
-      assertTrue(pull.waitFor(60, TimeUnit.SECONDS), "the pull ends after SIG" + signal);
-      return new TestEnv.Run(pull.exitValue(), Files.readString(out), Files.readString(err));
-    } finally {
-      pull.destroyForcibly();
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+    });
   }
 }
