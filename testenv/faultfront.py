@@ -8,7 +8,8 @@ faults applied: statuses with or without Retry-After, resets, cut, stalled, shor
 Range ignored or answered wrongly, redirect chains, loops and hops to another host, corrupt bytes,
 replaced documents; Basic or Bearer auth with a token service on another host, port or over TLS.
 GET /control/cases/<case> returns what the case saw (requests with their Authorization, tokens
-issued); POST /control/cases/<case>/clear removes its faults, so a rerun meets a healthy registry.
+issued); GET /control/cases/<case>/await?role=<role>&seconds=<n> waits until the case was asked for
+that part of its image (manifest, config, layer0, ...); POST /control/cases/<case>/clear removes its faults, so a rerun meets a healthy registry.
 
 Listeners (printed as JSON on the first line of stdout, then serving until killed):
   main   127.0.0.1, plain HTTP: the registry front and the control endpoint
@@ -49,6 +50,7 @@ OCI_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 
 CASES = {}
 LOCK = threading.Lock()
+SEEN = threading.Condition(LOCK)  # notified whenever a case's front sees a request
 ADDR = {}
 
 
@@ -280,6 +282,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             case = CASES.get(parts[2])
             if case is None:
                 return self.json_answer({"error": "no such case"}, 404)
+            if parts[3:] == ["await"]:  # ?role=manifest|config|layer1...&seconds=N: wait until it was asked for
+                q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                role = q["role"][0]
+                deadline = time.time() + float(q.get("seconds", ["1"])[0])
+
+                def asked():
+                    return any((r["kind"] == "manifests") if role == "manifest"
+                               else case["roles"].get(r["ref"]) == role for r in case["requests"])
+                with SEEN:
+                    while not asked() and time.time() < deadline:
+                        SEEN.wait(max(0.0, deadline - time.time()))
+                    seen = asked()
+                return self.json_answer({"seen": seen})
             if self.command == "POST" and parts[3:] == ["clear"]:
                 with LOCK:
                     case["faults"] = []
@@ -338,7 +353,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return False
 
     def note(self, case, kind, ref, auth=None):
-        with LOCK:
+        with SEEN:
+            SEEN.notify_all()
             case["requests"].append({"listener": self.listener, "method": self.command, "kind": kind,
                                      "ref": ref, "range": self.headers.get("Range"),
                                      "auth": auth if auth is not None else self.headers.get("Authorization"),

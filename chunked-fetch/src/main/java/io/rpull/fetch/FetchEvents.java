@@ -18,4 +18,9 @@ public interface FetchEvents {
   default void hostSkipped(String what, String host, String reason, String next) {}
 
   FetchEvents NONE = (blob, bytes) -> {};
+
+  /** The one line that tells a person about a skipped host (--debug, --http-trace). */
+  static String describeSkip(String what, String host, String reason, String next) {
+    return "rpull: " + what + ": " + host + " failed (" + reason + "); trying " + next;
+  }
 }

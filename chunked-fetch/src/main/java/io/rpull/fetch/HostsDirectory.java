@@ -88,15 +88,9 @@ public final class HostsDirectory {
 
   /** containerd sends {@code ns=<registry>} to every host that is not the registry itself. */
   private static Optional<String> proxyFor(String registry, HttpUrl host) {
-    String authority = host.port() == HttpUrl.defaultPort(host.scheme()) ? hostText(host)
-        : hostText(host) + ":" + host.port();
-    boolean same = authority.equals(registry)
+    boolean same = ChallengeAuthenticator.authority(host).equals(registry)
         || (registry.equals("docker.io") && host.host().equals("registry-1.docker.io"));
     return same ? Optional.empty() : Optional.of(registry);
-  }
-
-  private static String hostText(HttpUrl url) {
-    return url.host().contains(":") ? "[" + url.host() + "]" : url.host();
   }
 
   private List<RegistryHost> fromToml(Path file, String registry, HttpUrl defaultServer, String defaultScheme) {
@@ -113,24 +107,23 @@ public final class HostsDirectory {
     while (mirrors.hasNext()) {
       Map.Entry<String, JsonNode> m = mirrors.next();
       hosts.add(host(file, base, registry, m.getKey(), m.getValue(), defaultScheme, MIRROR_DEFAULT, TlsSettings.SYSTEM,
-          true));
+          true, false));
     }
     String server = root.path("server").asText("");
     if (server.isEmpty()) {
-      RegistryHost upstream = host(file, base, registry,
+      // No server named: the registry itself, by containerd's defaults (the loopback fallback included).
+      hosts.add(host(file, base, registry,
           defaultServer.scheme() + "://" + defaultServer.host() + portSuffix(defaultServer), root, defaultScheme,
-          SERVER_DEFAULT, flagTls, false);
-      hosts.add(new RegistryHost(upstream.apiRoot(), upstream.capabilities(), upstream.tls(), upstream.headers(), false,
-          upstream.proxyFor(), fallsBackToHttp(registry)));
+          SERVER_DEFAULT, flagTls, false, fallsBackToHttp(registry)));
     } else {
-      hosts.add(host(file, base, registry, server, root, defaultScheme, SERVER_DEFAULT, flagTls, false));
+      hosts.add(host(file, base, registry, server, root, defaultScheme, SERVER_DEFAULT, flagTls, false, false));
     }
     return hosts;
   }
 
   private RegistryHost host(Path file, Path base, String registry, String location, JsonNode node,
       String defaultScheme,
-      Set<RegistryHost.Capability> defaultCapabilities, TlsSettings inherited, boolean mirror) {
+      Set<RegistryHost.Capability> defaultCapabilities, TlsSettings inherited, boolean mirror, boolean httpFallback) {
     String withScheme = location.contains("://") ? location : defaultScheme + "://" + location;
     HttpUrl url = HttpUrl.parse(withScheme);
     if (url == null) {
@@ -172,7 +165,7 @@ public final class HostsDirectory {
     node.path("header").fields().forEachRemaining(h -> headers.put(h.getKey(),
         h.getValue().isArray() ? h.getValue().path(0).asText() : h.getValue().asText()));
     return new RegistryHost(apiRoot, capabilities, new TlsSettings(skip, cas, client), headers, mirror,
-        proxyFor(registry, url), false);
+        proxyFor(registry, url), httpFallback);
   }
 
   /** containerd appends /v2 to a host's path unless it already ends with it. */

@@ -67,7 +67,7 @@ public final class Registries implements ImageSources, AutoCloseable {
 
       @Override
       public void hostSkipped(String what, String host, String reason, String next) {
-        sink.println("rpull: " + what + ": " + host + " failed (" + reason + "); trying " + next);
+        sink.println(FetchEvents.describeSkip(what, host, reason, next));
         sink.flush();
         events.hostSkipped(what, host, reason, next);
       }

@@ -95,7 +95,7 @@ final class PullProgress implements PullListener {
       skipped.add(new SkippedHost(what, host, reason, next));
     }
     if (skipLog != null) {
-      skipLog.println("rpull: " + what + ": " + host + " failed (" + reason + "); trying " + next);
+      skipLog.println(io.rpull.fetch.FetchEvents.describeSkip(what, host, reason, next));
       skipLog.flush();
     }
   }

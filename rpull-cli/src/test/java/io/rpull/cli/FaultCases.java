@@ -255,14 +255,14 @@ final class FaultCases {
         .fails(VERIFICATION, "does not match its descriptor"));
     cases.add(of(CONTAINERD, "garbage collection during the pull",
         faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":3")))
-        .runs(ctx -> whileStalled(ctx, "layer1", () -> {
+        .runs(ctx -> whileStalled(ctx, "layer1", pull -> {
           String gc = TestEnv.namespace("fm-gc");
           String lease = TestEnv.ctr(gc, "leases", "create").stdout().strip();
           assertEquals(0, TestEnv.ctr(gc, "leases", "delete", "--sync", lease).exitCode(), "a synchronous GC ran");
         })));
     cases.add(of(CONTAINERD, "containerd restarted mid-pull", faults(fault("layer1", "stall",
         "\"offset\":65536,\"seconds\":6")))
-        .runs(ctx -> whileStalled(ctx, "layer1", FaultCases::restartContainerd))
+        .runs(ctx -> whileStalled(ctx, "layer1", pull -> restartContainerd()))
         .fails(CONTAINERD_ERROR, null));
     cases.add(of(CONTAINERD, "two pulls of the image into one namespace at once (ALREADY_EXISTS races)", faults())
         .sharingNamespace()
@@ -344,7 +344,7 @@ final class FaultCases {
   }
 
   /** Starts the case's pull, runs {@code action} while the front stalls its {@code role}, and waits for the pull. */
-  private static TestEnv.Run whileStalled(FaultCase.Context ctx, String role, ThrowingRunnable action)
+  private static TestEnv.Run whileStalled(FaultCase.Context ctx, String role, WithPull action)
       throws Exception {
     Path out = Files.createTempFile("rpull-fm", ".out");
     Path err = Files.createTempFile("rpull-fm", ".err");
@@ -352,7 +352,7 @@ final class FaultCases {
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     try {
       FaultMatrixIT.awaitRequest(ctx.image(), role, pull);
-      action.run();
+      action.run(pull);
       assertTrue(pull.waitFor(120, TimeUnit.SECONDS), "the pull ends");
       return new TestEnv.Run(pull.exitValue(), Files.readString(out), Files.readString(err));
     } finally {
@@ -363,8 +363,8 @@ final class FaultCases {
   }
 
   @FunctionalInterface
-  interface ThrowingRunnable {
-    void run() throws Exception;
+  interface WithPull {
+    void run(Process pull) throws Exception;
   }
 
   /** Stops the test containerd by its pid and lets testenv/up start it again with the same roots. */
@@ -422,7 +422,7 @@ final class FaultCases {
     cases.add(of(PROCESS, "rpulld killed and restarted mid-pull: the client says so; a rerun completes",
         faults(fault("layer1", "stall", "\"offset\":65536,\"seconds\":30")))
         .env(TestEnv.agent())
-        .runs(ctx -> whileStalled(ctx, "layer1", () -> {
+        .runs(ctx -> whileStalled(ctx, "layer1", pull -> {
           // kill -9, not a stop: a stopping agent drains, and may finish the pull first.
           Path pidFile = Path.of(TestEnv.get("RPULL_TESTENV_DIR"), "rpulld", "rpulld.pid");
           ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).ifPresent(p -> {
@@ -489,10 +489,7 @@ final class FaultCases {
 
   /** Starts the case's pull, waits until it asks for {@code role}, then sends {@code signal}. */
   static TestEnv.Run signalWhen(FaultCase.Context ctx, String role, String signal) throws Exception {
-    return whileStalled(ctx, role, () -> {
-      ProcessHandle pull = ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("")
-          .contains(ctx.namespace())).findFirst().orElseThrow();
-      assertEquals(0, new ProcessBuilder("kill", "-" + signal, String.valueOf(pull.pid())).start().waitFor());
-    });
+    return whileStalled(ctx, role, pull ->
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, String.valueOf(pull.pid())).start().waitFor()));
   }
 }

@@ -70,6 +70,11 @@ final class FaultFront {
     return out;
   }
 
+  /** Whether the case was asked for {@code role} (manifest, config, layer1, ...), waiting up to a second for it. */
+  static boolean asked(String id, String role) throws Exception {
+    return call("GET", "/control/cases/" + id + "/await?role=" + role + "&seconds=1", null).path("seen").asBoolean();
+  }
+
   /** The tokens the case's token service issued. */
   static List<String> tokens(String id) throws Exception {
     List<String> out = new ArrayList<>();
