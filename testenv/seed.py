@@ -17,6 +17,10 @@ Images (all pushed to <registry>/rpull/...):
   cri:v1, cri-a:v1, cri-b:v1, fanout:v1, parity:v1, agent-kill:v1  overlaybd, each pulled only by
                 one rpulld test (crictl, concurrent crictl, eight namespaces, output parity, agent kill)
   pause:v1      CRI's sandbox image: debian:bookworm's base layer, entrypoint `sleep infinity`
+With --set bench, the benchmark's images instead (bench/all):
+  obd-4g:v1     overlaybd, 4 GiB in six layers
+  oci-1g:v1     plain OCI, twelve gzip layers of application-like files, 1.5 GiB compressed
+  eight-1..8:v1 overlaybd, 128 MiB each, eight different images pulled at once
 Prints `export RPULL_IMAGE_*=<ref>` lines.
 """
 import argparse
@@ -26,6 +30,7 @@ import http.client
 import io
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -295,6 +300,59 @@ def build_big(store, images):
     return obd_image(store, [576 * MiB, 160 * MiB, 160 * MiB, 160 * MiB])
 
 
+def app_layer(store, seed, files, mean_size):
+    """A gzip layer like an application's: `files` files of about mean_size bytes, half of them
+    random bytes (binaries, already-compressed assets: gzip cannot shrink them) and half text-like
+    (source, configuration: about 3:1), so unpacking pays a realistic inflate and write cost."""
+    rnd = random.Random(seed)
+    words = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 9)))
+             for _ in range(4000)]
+    text = b" ".join(rnd.choice(words) for _ in range(MiB // 5))
+
+    def write(out):
+        with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for d in ("app", f"app/{seed}"):
+                info = tarfile.TarInfo(d)
+                info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
+                tar.addfile(info)
+            for i in range(files):
+                size = rnd.randint(mean_size // 2, mean_size * 3 // 2)
+                if i % 2:
+                    data = os.urandom(size)
+                else:
+                    start = rnd.randrange(len(text) // 2)
+                    data = (text[start:] * (size // (len(text) - start) + 1))[:size]
+                info = tarfile.TarInfo(f"app/{seed}/file-{i:04d}{'.bin' if i % 2 else '.txt'}")
+                info.size, info.mode, info.mtime = size, 0o644, 0
+                tar.addfile(info, io.BytesIO(data))
+    return gzip_layer(store, write)
+
+
+def build_obd_4g(store, images):
+    return obd_image(store, [1024 * MiB, 1024 * MiB, 768 * MiB, 512 * MiB, 512 * MiB, 256 * MiB])
+
+
+def build_oci_1g(store, images):
+    # 12 gzip layers of 70-200 MiB (1.5 GiB compressed: half the files are incompressible).
+    layers, diffs = [], []
+    for i in range(12):
+        layer, diff = app_layer(store, i, files=100 + 20 * (i % 6), mean_size=MiB + 128 * 1024 * (i % 4))
+        layers.append(layer)
+        diffs.append(diff)
+    return manifest(store, config(store, "amd64", diffs), layers)
+
+
+def build_eight(n):
+    return lambda store, images: obd_image(store, [96 * MiB + n * 4096, 32 * MiB])
+
+
+# Built and pushed only with --set bench (bench/all): large, and used by nothing else.
+BENCH_IMAGES = {
+    "OBD_4G": ("rpull/obd-4g", "v1", build_obd_4g),
+    "OCI_1G": ("rpull/oci-1g", "v1", build_oci_1g),
+    **{f"EIGHT_{n}": (f"rpull/eight-{n}", "v1", build_eight(n)) for n in range(1, 9)},
+}
+
 # key -> (repository, tag, builder); builders may use images built before them.
 IMAGES = {
     "OBD": ("rpull/obd", "v1", build_obd),
@@ -371,11 +429,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--registry", required=True)
     ap.add_argument("--cache", required=True)
+    ap.add_argument("--set", choices=("test", "bench"), default="test")
     args = ap.parse_args()
     store = BlobStore(args.cache)
-    catalog = os.path.join(args.cache, "images.json")
+    catalog = os.path.join(args.cache, "images.json" if args.set == "test" else "bench-images.json")
     images = json.load(open(catalog)) if os.path.exists(catalog) else {}
-    for key, (repo, tag, build) in IMAGES.items():
+    for key, (repo, tag, build) in (IMAGES if args.set == "test" else BENCH_IMAGES).items():
         if key in images and store.has(images[key][2]["digest"]):
             continue
         log(f"building {repo}:{tag} (once; cached in {args.cache})")
