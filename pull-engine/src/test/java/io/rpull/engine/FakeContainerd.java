@@ -52,6 +52,8 @@ final class FakeContainerd implements ContainerdNamespace {
   final Map<Digest, Digest> diffIds = Collections.synchronizedMap(new HashMap<>());
   /** Prepare answers ALREADY_EXISTS this many times for a snapshot that Stat then does not find. */
   final AtomicInteger vanishingPrepares = new AtomicInteger();
+  /** Whether the snapshotters declare containerd's "rebase" capability (overlayfs on 2.2+). */
+  volatile boolean rebase;
   private final AtomicInteger ids = new AtomicInteger();
 
   FakeContainerd(Path root) {
@@ -278,6 +280,30 @@ final class FakeContainerd implements ContainerdNamespace {
       SnapshotInfo active = snapshots.remove(key);
       snapshots.put(committedName, new SnapshotInfo(committedName, active.parent(), SnapshotInfo.Kind.COMMITTED,
           labels));
+    }
+
+    @Override
+    public boolean canRebase() {
+      return rebase;
+    }
+
+    @Override
+    public void commitOnto(String committedName, String key, String parent, Map<String, String> labels) {
+      if (!rebase) {
+        throw new AssertionError("commitOnto on a snapshotter that cannot rebase");
+      }
+      log.add("commit " + committedName + " onto " + parent);
+      if (!snapshots.containsKey(parent)) {
+        throw new ContainerdException(ContainerdException.Code.NOT_FOUND, "parent " + parent + ": not found", null);
+      }
+      if (snapshots.containsKey(committedName)) {
+        throw exists(committedName);
+      }
+      SnapshotInfo active = snapshots.remove(key);
+      if (!active.parent().isEmpty()) {
+        throw new AssertionError("rebase of " + key + ", which was prepared on " + active.parent());
+      }
+      snapshots.put(committedName, new SnapshotInfo(committedName, parent, SnapshotInfo.Kind.COMMITTED, labels));
     }
 
     @Override

@@ -215,6 +215,49 @@ class PullEngineTest {
   }
 
   @Test
+  void aSnapshotterThatCanRebase_getsLayersPreparedWithoutParents_andCommittedOntoTheLayerBelowInOrder() {
+    containerd.rebase = true;
+    TestImage image = serve(TestImage.of(5, 30_000, false, 31));
+    image.layers.forEach(l -> containerd.diffIds.put(l.descriptor().digest(), l.diffId()));
+
+    PullResult result = pull(PullRequest.Mode.FULL);
+
+    assertTrue(result.succeeded(), result.toString());
+    assertEquals(5, result.layersApplied());
+    List<Digest> chain = chain(image);
+    assertTrue(containerd.log.contains("commit " + chain.get(0)), "the bottom layer is committed as usual");
+    for (int i = 1; i < 5; i++) {
+      assertTrue(at("commit " + chain.get(i) + " onto " + chain.get(i - 1)) > at("commit " + chain.get(i - 1)
+          + (i == 1 ? "" : " onto " + chain.get(i - 2))), "layer " + i + " is committed onto the one below, after it");
+      assertEquals(chain.get(i - 1).toString(), containerd.snapshots.get(chain.get(i).toString()).parent());
+    }
+    assertTrue(containerd.snapshots.values().stream().allMatch(s -> s.kind() == SnapshotInfo.Kind.COMMITTED),
+        "no active extract snapshot left: " + containerd.snapshots.keySet());
+    assertTrue(containerd.images.containsKey(REF));
+  }
+
+  @Test
+  void aFailedLayer_inASideBySideUnpack_leavesNothingAboveTheLayersBelowIt() {
+    containerd.rebase = true;
+    TestImage image = serve(TestImage.of(5, 30_000, false, 32));
+    image.layers.forEach(l -> containerd.diffIds.put(l.descriptor().digest(), l.diffId()));
+    containerd.diffIds.put(image.layers.get(2).descriptor().digest(), Digest.sha256Of(new byte[] {2}));
+
+    PullResult result = pull(PullRequest.Mode.FULL);
+
+    assertEquals(Failure.VERIFICATION, result.error().orElseThrow().failure());
+    assertTrue(result.error().orElseThrow().message().contains(image.layers.get(2).descriptor().digest().toString()),
+        result.error().orElseThrow().message());
+    assertTrue(containerd.images.isEmpty());
+    List<Digest> chain = chain(image);
+    for (int i = 2; i < 5; i++) {
+      assertFalse(containerd.snapshots.containsKey(chain.get(i).toString()), "no snapshot for layer " + i);
+    }
+    assertTrue(containerd.snapshots.values().stream().allMatch(s -> s.kind() == SnapshotInfo.Kind.COMMITTED),
+        "no active extract snapshot left: " + containerd.snapshots.keySet());
+  }
+
+  @Test
   void lazyPull_writesNoLayerBlob_andLeavesOverlaybdLayersRemote() {
     TestImage image = serve(TestImage.of(3, 40_000, true, 8));
 

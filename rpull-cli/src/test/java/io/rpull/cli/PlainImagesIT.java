@@ -74,6 +74,33 @@ class PlainImagesIT {
       ourLabels.replaceAll((k, v) -> v.replaceAll(",\"Labels\": \\{[^}]*\\}", ""));
     }
     assertEquals(theirLabels, ourLabels);
+    assertWhiteoutsAreOverlayWhiteouts();
+  }
+
+  /**
+   * The image's third layer deletes /opt/rpull/remove-me. In that layer's directory the deletion
+   * must be an overlay whiteout (a 0/0 character device), however the layer was applied: in order
+   * onto its parent, or (containerd 2.2+ overlayfs, which can rebase) side by side without one.
+   */
+  private static void assertWhiteoutsAreOverlayWhiteouts() throws java.io.IOException {
+    java.nio.file.Path snapshots = java.nio.file.Path.of(TestEnv.get("RPULL_CONTAINERD_ROOT"),
+        "io.containerd.snapshotter.v1.overlayfs", "snapshots");
+    int layers = 0;
+    try (java.util.stream.Stream<java.nio.file.Path> dirs = java.nio.file.Files.list(snapshots)) {
+      for (java.nio.file.Path dir : dirs.toList()) {
+        java.nio.file.Path fs = dir.resolve("fs");
+        if (!java.nio.file.Files.exists(fs.resolve("usr/local/bin/hello"))) {
+          continue;
+        }
+        layers++;
+        java.nio.file.Path whiteout = fs.resolve("opt/rpull/remove-me");
+        assertTrue(java.nio.file.Files.readAttributes(whiteout, java.nio.file.attribute.BasicFileAttributes.class,
+            java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), whiteout + " is not a device (an overlay whiteout)");
+        assertEquals(0L, ((Number) java.nio.file.Files.getAttribute(whiteout, "unix:rdev",
+            java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue(), whiteout + " is not the 0/0 whiteout device");
+      }
+    }
+    assertTrue(layers >= 2, "the third layer of both pulls was found under " + snapshots);
   }
 
   @Test

@@ -24,6 +24,15 @@ public interface Snapshotter {
   /** Commits the active snapshot {@code key} as {@code name}. */
   void commit(String name, String key, Map<String, String> labels);
 
+  /**
+   * Whether a snapshot prepared without a parent can be committed onto one ({@link #commitOnto}):
+   * containerd's "rebase" capability (2.2+, overlayfs), which lets layers unpack side by side.
+   */
+  boolean canRebase();
+
+  /** Commits the active snapshot {@code key}, prepared without a parent, as {@code name} on {@code parent}. */
+  void commitOnto(String name, String key, String parent, Map<String, String> labels);
+
   /** Removes a snapshot. */
   void remove(String key);
 }

@@ -6,6 +6,7 @@ import io.rpull.containerd.Leases;
 import io.rpull.types.Descriptor;
 import io.rpull.types.Digest;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -14,17 +15,29 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Registers an image's layers as snapshots named by chain ID, bottom layer first, the way
- * containerd's unpacker does, except for native overlaybd layers in download mode: there the
- * committed blob is placed as the layer's {@code overlaybd.commit} and no Diff.Apply runs.
+ * containerd's unpacker does (side by side when the snapshotter can rebase), except for native
+ * overlaybd layers in download mode: there the committed blob is placed as the layer's
+ * {@code overlaybd.commit} and no Diff.Apply runs.
  */
 public final class Unpacker {
   /** The label containerd's unpacker puts on a layer blob once its uncompressed digest is known. */
   public static final String UNCOMPRESSED = "containerd.io/uncompressed";
   /** Attempts at Prepare while a concurrent unpack makes the chain ID appear and vanish, as containerd makes. */
   static final int PREPARE_ATTEMPTS = 3;
+  /** Layers applied at once when the snapshotter can rebase (the peer benchmark's max_concurrent_unpacks). */
+  static final int UNPACKS_AT_ONCE = 4;
+  /** How long a failed side-by-side unpack waits for its other layers to stop and clean up. */
+  private static final long STOP_GRACE_SECONDS = 30;
 
   /** What happened to one layer. */
   public enum Outcome {
@@ -105,19 +118,121 @@ public final class Unpacker {
     if (downloadBlobs) {
       replaceRemoteLayers(layers, chain);
     }
-    List<LayerResult> results = new ArrayList<>();
-    for (int i = 0; i < layers.size(); i++) {
-      String parent = i == 0 ? "" : chain.get(i - 1).toString();
-      Outcome outcome;
-      try (SnapshotLocks.Held held = locks.lock(snapshots.name(), chain.get(i))) {
-        outcome = unpackLayer(layers.get(i), chain.get(i).toString(), parent, imageRef, downloadBlobs, blobs, events);
-      }
-      LayerResult result = new LayerResult(layers.get(i), chain.get(i), outcome);
-      events.done(result);
-      results.add(result);
-    }
+    List<LayerResult> results = layers.size() > 1 && snapshots.canRebase()
+        ? unpackSideBySide(layers, chain, imageRef, downloadBlobs, blobs, events)
+        : unpackInOrder(layers, chain, imageRef, downloadBlobs, blobs, events);
     return new Result(chain.isEmpty() ? Optional.empty() : Optional.of(chain.get(chain.size() - 1)),
         List.copyOf(results));
+  }
+
+  private List<LayerResult> unpackInOrder(List<Layer> layers, List<Digest> chain, String imageRef,
+      boolean downloadBlobs, BlobWaiter blobs, Events events) throws IOException {
+    List<LayerResult> results = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      results.add(unpackOne(layers, chain, i, false, imageRef, downloadBlobs, blobs, events, () -> {}));
+    }
+    return results;
+  }
+
+  /**
+   * containerd's parallel unpack (2.2+), for a snapshotter that can rebase: every layer is prepared
+   * without a parent and applied as soon as its blob is in, up to {@link #UNPACKS_AT_ONCE} at a time,
+   * then committed onto the layer below once that one is committed, so the chain is still built
+   * bottom up and a failure leaves nothing above the last committed layer.
+   */
+  private List<LayerResult> unpackSideBySide(List<Layer> layers, List<Digest> chain, String imageRef,
+      boolean downloadBlobs, BlobWaiter blobs, Events events) throws IOException {
+    ExecutorService workers = Executors.newFixedThreadPool(Math.min(UNPACKS_AT_ONCE, layers.size()), r -> {
+      Thread t = new Thread(r, "rpull-unpack");
+      t.setDaemon(true);
+      return t;
+    });
+    List<CompletableFuture<LayerResult>> done = new ArrayList<>();
+    try {
+      for (int i = 0; i < layers.size(); i++) {
+        int index = i;
+        CompletableFuture<LayerResult> below = index == 0 ? CompletableFuture.completedFuture(null)
+            : done.get(index - 1);
+        done.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return unpackOne(layers, chain, index, index > 0, imageRef, downloadBlobs, blobs, events,
+                () -> awaitBelow(below));
+          } catch (IOException e) {
+            throw new CompletionException(e);
+          }
+        }, workers));
+      }
+      List<LayerResult> results = new ArrayList<>();
+      for (CompletableFuture<LayerResult> f : done) {
+        results.add(join(f));
+      }
+      return results;
+    } finally {
+      // On a failure the layers still running stop (their snapshots are removed) before the pull reports it.
+      workers.shutdownNow();
+      try {
+        workers.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Waits until the layer below is committed; its failure is the whole unpack's and is reported there. */
+  private static void awaitBelow(CompletableFuture<LayerResult> below) throws IOException {
+    try {
+      below.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the layer below");
+    } catch (ExecutionException | CancellationException e) {
+      throw new BelowFailed();
+    }
+  }
+
+  /** The layer below failed: this one stops without a failure of its own. */
+  private static final class BelowFailed extends IOException {
+    BelowFailed() {
+      super("the layer below was not unpacked");
+    }
+  }
+
+  private static LayerResult join(CompletableFuture<LayerResult> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while unpacking");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause()
+          : e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(cause);
+    }
+  }
+
+  private LayerResult unpackOne(List<Layer> layers, List<Digest> chain, int i, boolean rebase, String imageRef,
+      boolean downloadBlobs, BlobWaiter blobs, Events events, BelowCommitted below) throws IOException {
+    String parent = i == 0 ? "" : chain.get(i - 1).toString();
+    Outcome outcome;
+    try (SnapshotLocks.Held held = locks.lock(snapshots.name(), chain.get(i))) {
+      outcome = unpackLayer(layers.get(i), chain.get(i).toString(), parent, rebase, imageRef, downloadBlobs, blobs,
+          events, below);
+    }
+    LayerResult result = new LayerResult(layers.get(i), chain.get(i), outcome);
+    events.done(result);
+    return result;
+  }
+
+  /** Blocks until the layer below this one is a committed snapshot. */
+  @FunctionalInterface
+  private interface BelowCommitted {
+    void await() throws IOException;
   }
 
   /**
@@ -159,8 +274,12 @@ public final class Unpacker {
     return ChainIds.of(layers.stream().map(Layer::diffId).toList());
   }
 
-  private Outcome unpackLayer(Layer layer, String chainId, String parent, String imageRef, boolean downloadBlobs,
-      BlobWaiter blobs, Events events) throws IOException {
+  /**
+   * @param rebase prepare without a parent and commit onto {@code parent} (side-by-side unpack)
+   * @param below waited for before the commit
+   */
+  private Outcome unpackLayer(Layer layer, String chainId, String parent, boolean rebase, String imageRef,
+      boolean downloadBlobs, BlobWaiter blobs, Events events, BelowCommitted below) throws IOException {
     // Lease the name before looking: containerd before 1.6.32 does not lease an existing snapshot
     // on ALREADY_EXISTS, and an unleased Stat-then-skip races with garbage collection.
     containerd.leaseId().ifPresent(id ->
@@ -175,7 +294,7 @@ public final class Unpacker {
     for (int attempt = 1; mounts == null; attempt++) {
       key = "extract-" + System.nanoTime() + "-" + nonce() + " " + chainId;
       try {
-        mounts = snapshots.prepare(key, parent, labels);
+        mounts = snapshots.prepare(key, rebase ? "" : parent, labels);
       } catch (ContainerdException e) {
         if (!e.is(ContainerdException.Code.ALREADY_EXISTS)) {
           throw e;
@@ -201,13 +320,18 @@ public final class Unpacker {
         placeOverlaybdBlob(layer, mounts);
         outcome = Outcome.PLACED;
       } else {
-        apply(layer, mounts);
+        apply(layer, rebase ? Mount.upperOnly(mounts) : mounts);
         outcome = Outcome.APPLIED;
       }
       // Written right after the step that verified it: the blob uncompresses to this diffID.
       content.setLabels(layer.blob().digest(), Map.of(UNCOMPRESSED, layer.diffId().toString()));
+      below.await();
       try {
-        snapshots.commit(chainId, key, labels);
+        if (rebase) {
+          snapshots.commitOnto(chainId, key, parent, labels);
+        } else {
+          snapshots.commit(chainId, key, labels);
+        }
         committed = true;
         return outcome;
       } catch (ContainerdException e) {

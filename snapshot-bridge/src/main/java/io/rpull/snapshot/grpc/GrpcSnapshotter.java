@@ -1,6 +1,8 @@
 package io.rpull.snapshot.grpc;
 
 import io.grpc.StatusRuntimeException;
+import io.rpull.containerd.api.introspection.IntrospectionGrpc;
+import io.rpull.containerd.api.introspection.PluginsRequest;
 import io.rpull.containerd.api.snapshots.CommitSnapshotRequest;
 import io.rpull.containerd.api.snapshots.Info;
 import io.rpull.containerd.api.snapshots.MountsRequest;
@@ -19,11 +21,16 @@ import java.util.Optional;
 
 /** One snapshotter through containerd's Snapshots service. */
 final class GrpcSnapshotter implements Snapshotter {
+  /** The capability containerd's unpacker looks for before unpacking layers in parallel. */
+  private static final String REBASE = "rebase";
+
   private final SnapshotsGrpc.SnapshotsBlockingStub stub;
+  private final IntrospectionGrpc.IntrospectionBlockingStub introspection;
   private final String snapshotter;
 
   GrpcSnapshotter(GrpcSession session, String snapshotter) {
     this.stub = SnapshotsGrpc.newBlockingStub(session.channel());
+    this.introspection = IntrospectionGrpc.newBlockingStub(session.channel());
     this.snapshotter = snapshotter;
   }
 
@@ -72,11 +79,28 @@ final class GrpcSnapshotter implements Snapshotter {
 
   @Override
   public void commit(String name, String key, Map<String, String> labels) {
+    commitOnto(name, key, "", labels);
+  }
+
+  @Override
+  public boolean canRebase() {
+    try {
+      return introspection.plugins(PluginsRequest.newBuilder()
+              .addFilters("type==io.containerd.snapshotter.v1,id==" + snapshotter).build())
+          .getPluginsList().stream().anyMatch(p -> p.getCapabilitiesList().contains(REBASE));
+    } catch (StatusRuntimeException e) {
+      throw GrpcErrors.of("introspect snapshotter " + snapshotter, e);
+    }
+  }
+
+  @Override
+  public void commitOnto(String name, String key, String parent, Map<String, String> labels) {
     try {
       stub.commit(CommitSnapshotRequest.newBuilder()
           .setSnapshotter(snapshotter)
           .setName(name)
           .setKey(key)
+          .setParent(parent)
           .putAllLabels(labels)
           .build());
     } catch (StatusRuntimeException e) {
