@@ -6,15 +6,17 @@ MVN := mvn -B --no-transfer-progress -Dstyle.color=never
 build:
 	$(MVN) -q install -DskipTests
 
-## All unit tests, then the integration tests against the real test environment, once with
+## All unit tests (Java, and the benchmark's row checks), then the integration tests against the real test environment, once with
 ## containerd 2.x and once with containerd 1.6. Installs whatever the environment needs.
 test:
 	testenv/install
 	$(MVN) install
+	python3 -m unittest discover -s bench -p 'test_*.py'
 	testenv/integration-tests 2 1.6
 
 unit-test:
 	$(MVN) install
+	python3 -m unittest discover -s bench -p 'test_*.py'
 
 integration-test: build
 	testenv/integration-tests 2 1.6

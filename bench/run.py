@@ -252,10 +252,12 @@ def commands(contender, registry, images, kind):
     refs = [f"{registry}/{i}" for i in images]
     hosts = ["--hosts-dir", ENV["RPULL_BENCH_HOSTS_DIR"]]
     snapshotter = "overlaybd" if kind == "overlaybd" else "overlayfs"
+    # One command per image, all at once, as for every other contender. (One rpull command with
+    # several references pulls them one after another: a batch, not "at once".)
     if contender == "rpull":
-        return [rpull_cmd(registry, images, kind, agent=False)]
+        return [rpull_cmd(registry, [i], kind, agent=False) for i in images]
     if contender == "rpull via rpulld":
-        return [rpull_cmd(registry, images, kind, agent=True)]
+        return [rpull_cmd(registry, [i], kind, agent=True) for i in images]
     if contender == "crictl via rpulld":
         return [[ENV["RPULL_CRICTL"], "--image-endpoint", f"unix://{ENV['RPULL_CRI_SOCKET']}", "pull", r] for r in refs]
     if contender == "crictl via containerd":
@@ -271,7 +273,26 @@ def commands(contender, registry, images, kind):
 
 
 class Refused(SystemExit):
-    pass
+    """A row that would measure nothing: the run stops with the reason instead of printing it."""
+
+
+def check_cold_start(contender, key, blobs, in_store):
+    """Before a cold run: containerd's content store, shared by every namespace, holds none of the blobs."""
+    present = [d for d in blobs if in_store(d)]
+    if present:
+        raise Refused(f"refused: before a cold run of {contender} ({key}), containerd's content store still holds "
+                      f"{len(present)} of the image's blobs, e.g. {present[0]}")
+
+
+def check_cold_end(contender, key, blobs, fetched, in_store):
+    """After a cold run: the front served at least the image's bytes, and every blob is in the store."""
+    size = sum(blobs.values())
+    if fetched < size:
+        raise Refused(f"refused: a cold run of {contender} ({key}) fetched {fetched} bytes of an image of {size}: "
+                      f"part of it was already on the node, so the row would measure nothing")
+    missing = [d for d in blobs if not in_store(d)]
+    if missing:
+        raise Refused(f"refused: after {contender} ({key}) containerd lacks {missing[0]}: the pull was not complete")
 
 
 def measure(sc, contender, blobs):
@@ -281,13 +302,9 @@ def measure(sc, contender, blobs):
     if sc["cold"]:
         clean()
         drop_caches()
-        present = [d for d in blobs if os.path.exists(blob_path(d))]
-        if present:
-            clean()
-            present = [d for d in blobs if os.path.exists(blob_path(d))]
-        if present:
-            raise Refused(f"refused: before a cold run of {contender} ({sc['key']}), containerd's content store "
-                          f"still holds {len(present)} of the image's blobs, e.g. {present[0]}")
+        if any(os.path.exists(blob_path(d)) for d in blobs):
+            clean()  # a collection that had not finished
+        check_cold_start(contender, sc["key"], blobs, lambda d: os.path.exists(blob_path(d)))
     agent, cd, snap = agent_pid(), containerd_pid(), snapshotter_pid()
     for pid in (agent, cd):
         reset_peak_rss(pid)
@@ -311,13 +328,7 @@ def measure(sc, contender, blobs):
     agent_cpu = cpu_seconds(agent) - a0
     fetched = served_bytes(log_path, lines)
     if sc["cold"]:
-        if fetched < size:
-            raise Refused(f"refused: a cold run of {contender} ({sc['key']}) fetched {fetched} bytes of an image of "
-                          f"{size}: part of it was already on the node, so the row would measure nothing")
-        missing = [d for d in blobs if not os.path.exists(blob_path(d))]
-        if missing:
-            raise Refused(f"refused: after {contender} ({sc['key']}) containerd lacks {missing[0]}: the pull was "
-                          f"not complete")
+        check_cold_end(contender, sc["key"], blobs, fetched, lambda d: os.path.exists(blob_path(d)))
     uses_agent = "rpulld" in contender
     return dict(wall=wall, client_cpu=client_cpu + (agent_cpu if uses_agent else 0),
                 client_rss=max(client_rss, peak_rss_mib(agent)) if uses_agent else client_rss,
@@ -405,15 +416,17 @@ def scenario_table(res):
     sc, size = res["scenario"], res["size"]
     rs = res["results"]
     walls = {c: med([r["wall"] for r in rs[c]]) for c in sc["contenders"]}
-    if sc["link"] == "loopback" and "ctr content fetch" in walls:
-        ceiling, ceiling_name = size / walls["ctr content fetch"], "`ctr content fetch` in the same run"
+    if not sc["cold"]:
+        ceiling, ceiling_name = res["ceiling"], "none (nothing to fetch)"
+    elif sc["link"] == "loopback":
+        ceiling = size / walls["ctr content fetch"]
+        ceiling_name = f"`ctr content fetch` in the same run = {ceiling / 1e6:.0f} MB/s"
     else:
         ceiling, ceiling_name = res["ceiling"], f"the link's {res['ceiling'] * 8 / 1e9:g} Gbit/s"
     gib = size / GiB
     lines = [f"**{sc['title']}** — {LINKS[sc['link']]['title']}; {size / MiB:.0f} MiB in {res['blobs']} blobs"
              f"{'' if sc['cold'] else ' (already present: nothing to fetch)'}; {res['runs']} run(s) each, "
-             f"measured {res['measured']}. Ceiling: {ceiling_name}"
-             f"{'' if sc['link'] != 'loopback' else f' = {ceiling / 1e6:.0f} MB/s'}.", "",
+             f"measured {res['measured']}. Ceiling: {ceiling_name}.", "",
              f"| contender | wall s, median (min–max) | share of ceiling | client CPU {'s/GiB' if sc['cold'] else 's'} | containerd + snapshotter CPU s |"
              " client peak RSS MiB | containerd peak RSS MiB | disk written | fetched |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -445,6 +458,16 @@ def tune_table(tune):
         lines.append(f"| {r['chunk'] // MiB} MiB | {r['downloads']} | {r['image']} | {w:.2f} "
                      f"({min(r['walls']):.2f}–{max(r['walls']):.2f}) | {r['size'] / w / 1e6:.0f} |")
     return "\n".join(lines) + f"\n\n_Measured {tune['measured']}._"
+
+
+def disk_table(text):
+    """bench/disk-bytes' output as a table."""
+    lines = ["| contender | disk growth | × image | bytes the device wrote | × image |", "|---|---|---|---|---|"]
+    for line in text.splitlines():
+        m = re.match(r"(.+?)\s+(\d+)\s+([\d.]+)x\s+(\d+)\s+([\d.]+)x$", line)
+        if m:
+            lines.append(f"| {m.group(1)} | {int(m.group(2)):,} | {m.group(3)}× | {int(m.group(4)):,} | {m.group(5)}× |")
+    return "\n".join(lines)
 
 
 def plot(results, path):
@@ -490,6 +513,9 @@ def report(out):
     tune_path = os.path.join(RESULTS, "tune.json")
     if os.path.exists(tune_path):
         blocks["bench:tune"] = tune_table(json.load(open(tune_path)))
+    disk_path = os.path.join(RESULTS, "disk-bytes.txt")
+    if os.path.exists(disk_path):
+        blocks["bench:disk"] = disk_table(open(disk_path).read())
     png = os.path.join(os.path.dirname(out), "benchmarks-pull-time.png")
     if plot(results, png):
         blocks["bench:results"] += "\n\n![pull time against image size, every contender](benchmarks-pull-time.png)"

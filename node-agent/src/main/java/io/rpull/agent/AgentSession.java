@@ -74,6 +74,13 @@ final class AgentSession implements Invocation, Runnable {
       } catch (Declined e) {
         sendQuietly(AgentFrames.DECLINE, e.getMessage());
         return;
+      } catch (RuntimeException | LinkageError e) {
+        // A bug or a broken installation (its jar replaced under the running agent) must still end
+        // the client's command, with a line that says where to look.
+        sendQuietly(AgentFrames.STDERR, "ctr: the rpull agent failed while running the command (an internal"
+            + " error, written to rpulld's log); run it again with --no-agent\n");
+        exit(1);
+        throw e; // to the thread's uncaught-exception handler: rpulld's log
       }
       out.flush();
       err.flush();

@@ -52,7 +52,24 @@ final class AgentSocketServer implements AutoCloseable {
       } catch (IOException e) {
         continue;
       }
-      sessions.execute(new AgentSession(client, engines));
+      try {
+        sessions.execute(new AgentSession(client, engines));
+      } catch (RuntimeException | Error e) {
+        // No session will answer (the executor is shutting down, or the agent's own classes cannot
+        // be loaded any more): closing tells the client at once instead of leaving it waiting.
+        closeQuietly(client);
+        if (e instanceof VirtualMachineError) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void closeQuietly(SocketChannel client) {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // already gone
     }
   }
 
