@@ -195,6 +195,11 @@ def blob_path(digest):
                         digest.split(":", 1)[1])
 
 
+def in_store(digest):
+    """Whether containerd's content store, shared by every namespace, holds the blob."""
+    return os.path.exists(blob_path(digest))
+
+
 def disk_written():
     dev = os.path.basename(sh(["df", "--output=source", ENV["RPULL_CONTAINERD_ROOT"]]).stdout.split()[-1])
     for line in open("/proc/diskstats"):
@@ -298,13 +303,12 @@ def check_cold_end(contender, key, blobs, fetched, in_store):
 def measure(sc, contender, blobs):
     registry = link_addr(sc["link"])
     log_path = ENV[LINKS[sc["link"]]["log"]]
-    size = sum(blobs.values())
     if sc["cold"]:
         clean()
         drop_caches()
-        if any(os.path.exists(blob_path(d)) for d in blobs):
+        if any(in_store(d) for d in blobs):
             clean()  # a collection that had not finished
-        check_cold_start(contender, sc["key"], blobs, lambda d: os.path.exists(blob_path(d)))
+        check_cold_start(contender, sc["key"], blobs, in_store)
     agent, cd, snap = agent_pid(), containerd_pid(), snapshotter_pid()
     for pid in (agent, cd):
         reset_peak_rss(pid)
@@ -328,7 +332,7 @@ def measure(sc, contender, blobs):
     agent_cpu = cpu_seconds(agent) - a0
     fetched = served_bytes(log_path, lines)
     if sc["cold"]:
-        check_cold_end(contender, sc["key"], blobs, fetched, lambda d: os.path.exists(blob_path(d)))
+        check_cold_end(contender, sc["key"], blobs, fetched, in_store)
     uses_agent = "rpulld" in contender
     return dict(wall=wall, client_cpu=client_cpu + (agent_cpu if uses_agent else 0),
                 client_rss=max(client_rss, peak_rss_mib(agent)) if uses_agent else client_rss,
@@ -378,7 +382,6 @@ def tune_peer(runs):
     """ctr images pull of the OCI image and of the 1 GiB overlaybd image over the 20 ms HTTPS link, with
     several (chunk, downloads) settings; the result table goes to bench/results/tune.json."""
     rows = []
-    tmp = testenv_path("bench-peer-tune.toml")
     base = open(PEER).read()
     for chunk, downloads in TUNE_CONFIGS:
         text = re.sub(r"concurrent_layer_fetch_buffer = \d+", f"concurrent_layer_fetch_buffer = {chunk}", base)

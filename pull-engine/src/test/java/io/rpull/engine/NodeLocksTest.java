@@ -33,15 +33,22 @@ class NodeLocksTest {
         file.toString()).start();
     try {
       assertEquals("locked", new BufferedReader(new InputStreamReader(other.getInputStream())).readLine());
-      CompletableFuture<NodeLocks.Held> waiting = CompletableFuture.supplyAsync(() -> {
+      CompletableFuture<NodeLocks.Held> waiting = new CompletableFuture<>();
+      Thread waiter = new Thread(() -> {
         try {
-          return locks.lock(blob);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+          waiting.complete(locks.lock(blob));
+        } catch (java.io.IOException | RuntimeException e) {
+          waiting.completeExceptionally(e);
         }
-      });
-      Thread.sleep(300);
+      }, "node-locks-waiter");
+      waiter.start();
+      // The waiter sleeps between attempts only after finding the lock taken: wait for that, not for a time.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (waiter.getState() != Thread.State.TIMED_WAITING && !waiting.isDone() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
       assertFalse(waiting.isDone(), "must wait while the other process holds the lock");
+      assertEquals(Thread.State.TIMED_WAITING, waiter.getState(), "the waiter found the lock taken and waits");
 
       other.destroyForcibly().waitFor();
 
