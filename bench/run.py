@@ -340,7 +340,10 @@ def measure(sc, contender, blobs):
                 containerd_rss=peak_rss_mib(cd), written=disk_written() - w0, fetched=fetched)
 
 
-def run_scenario(sc, runs):
+def run_scenario(sc, runs, only=None):
+    """Runs every contender of sc (or those in `only`: a quick look, kept out of the report)."""
+    if only:
+        sc = dict(sc, contenders=[c for c in sc["contenders"] if c in only])
     blobs = {}
     for image in sc["images"]:
         blobs.update(image_blobs(image))
@@ -368,9 +371,20 @@ def run_scenario(sc, runs):
                measured=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                ceiling=float(ENV.get("RPULL_LINK_CEILING_BYTES_PER_S", "125000000")))
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, f"{sc['key']}.json"), "w") as f:
+    name = f"{sc['key']}.json" if not only else f"{sc['key']}.partial.json"
+    with open(os.path.join(RESULTS, name), "w") as f:
         json.dump(out, f, indent=1)
+    print_summary(out)
     return out
+
+
+def print_summary(res):
+    gib = res["size"] / GiB
+    for c, ms in res["results"].items():
+        if ms:
+            print(f"  {c:24} wall {med([m['wall'] for m in ms]):6.2f} s  client CPU "
+                  f"{med([m['client_cpu'] for m in ms]) / (gib or 1):5.2f} s/GiB  peak RSS "
+                  f"{med([m['client_rss'] for m in ms]):5.0f} MiB", file=sys.stderr)
 
 
 # --- the peer's settings, chosen by measurement ---------------------------------------------------------
@@ -536,6 +550,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scenarios", default=",".join(s["key"] for s in SCENARIOS))
+    ap.add_argument("--contenders", help="only these (comma-separated); written to <scenario>.partial.json")
     ap.add_argument("--tune-peer", action="store_true")
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--list", action="store_true")
@@ -557,7 +572,7 @@ def main():
             raise SystemExit(f"no scenario {key!r}; --list shows them")
     for key in args.scenarios.split(","):
         print(f"scenario {key}: {by_key[key]['title']}", file=sys.stderr, flush=True)
-        run_scenario(by_key[key], args.runs)
+        run_scenario(by_key[key], args.runs, args.contenders.split(",") if args.contenders else None)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
       if (first.code() == 200) {
         return new WholeBodyStream(first, blob, offset, (digest, n) -> received(route, n));
       }
-      return new OrderedChunkStream(this, route, offset, firstEnd, first, options.chunksPerBlob(), connections);
+      return new OrderedChunkStream(this, route, offset, firstEnd, first.body().byteStream(), options.chunksPerBlob(),
+          connections);
     }
     throw last;
   }
@@ -108,8 +109,12 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     return buffers;
   }
 
-  /** Downloads [start, end) of {@code blob} into a pooled buffer, resuming after failures. */
-  Filled downloadChunk(BlobRoute route, long start, long end, Response initial) throws IOException {
+  /**
+   * Downloads [start, end) of {@code blob} into a pooled buffer, resuming after failures.
+   *
+   * @param initial the body of a validated answer for exactly this range, or null to request it
+   */
+  Filled downloadChunk(BlobRoute route, long start, long end, InputStream initial) throws IOException {
     BlobLocation blob = route.blob;
     int readSize = bandwidth == null ? Integer.MAX_VALUE : LIMITED_READ;
     int length = Math.toIntExact(end - start);
@@ -123,24 +128,19 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     }
   }
 
-  private void fill(BlobRoute route, long start, byte[] buffer, int length, Response initial, int readSize)
+  private void fill(BlobRoute route, long start, byte[] buffer, int length, InputStream initial, int readSize)
       throws IOException {
     BlobLocation blob = route.blob;
     long end = start + length;
     int filled = 0;
     RetryPolicy.Attempts attempts = options.retry().attempts("fetch " + blob.digest());
-    Response response = initial;
+    InputStream body = initial;
     while (filled < length) {
       try {
-        if (response == null) {
-          response = openRange(route, start + filled, end);
-          if (response.code() != 206) {
-            response.close();
-            throw new RegistryException(Failure.NETWORK,
-                "fetch " + blob.digest() + ": the registry stopped honouring Range requests");
-          }
+        if (body == null) {
+          body = openChunk(route, start + filled, end);
         }
-        try (Response r = response; InputStream in = r.body().byteStream()) {
+        try (InputStream in = body) {
           int n;
           long unreported = 0;
           try {
@@ -157,7 +157,7 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
             received(route, unreported);
           }
         } finally {
-          response = null;
+          body = null;
         }
         if (filled < length) {
           throw new EOFException("connection closed at byte " + (start + filled) + " of " + blob.digest());
@@ -169,7 +169,84 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
   }
 
   /**
-   * Requests bytes [start, end). Returns a validated 206, or a 200 carrying the whole blob when the
+   * Requests bytes [start, end) of a chunk on the {@link RangeConnections} and returns the body of
+   * a validated 206: from the storage URL the registry last redirected to, else from the registry,
+   * following one redirect to storage as {@link RegistryTransport} would. A 401, a redirect to the
+   * registry itself or a storage URL that no longer works is handed to OkHttp's path, which renews
+   * the token or follows the whole chain; any other answer fails as it would there.
+   */
+  private InputStream openChunk(BlobRoute route, long start, long end) throws IOException {
+    HttpUrl cached = route.redirectTarget();
+    if (cached != null) {
+      InputStream body = fromStorage(route, cached, start, end);
+      if (body != null) {
+        return body;
+      }
+    }
+    Request request = rangeRequest(route.registryUrl(), start, end);
+    RangeExchange answer = route.transport.sendRange(route.host, request);
+    int code = answer.code();
+    if (code == 206 || code == 200) {
+      return partialBody(route.blob, answer, start, end);
+    }
+    if (code != 401 && (code < 300 || code > 399)) {
+      validated(route.blob, answer.toResponse(request), start, end).close();
+    }
+    answer.discard();
+    if (code >= 300 && code <= 399) {
+      HttpUrl next = RegistryTransport.redirectTarget(request.url(), answer.header("Location"));
+      if (!RegistryTransport.isSameOrigin(request.url(), next)) {
+        route.remember(next);
+        InputStream body = fromStorage(route, next, start, end);
+        if (body != null) {
+          return body;
+        }
+      }
+    }
+    Response response = openRange(route, start, end);
+    if (response.code() != 206) {
+      response.close();
+      throw rangeIgnored(route.blob);
+    }
+    return response.body().byteStream();
+  }
+
+  /** The range from a storage URL, anonymously; null (and the URL forgotten) when it no longer works. */
+  private static InputStream fromStorage(BlobRoute route, HttpUrl storage, long start, long end) throws IOException {
+    RangeExchange answer = route.transport.sendRange(null, rangeRequest(storage, start, end));
+    if (answer.code() == 206 || answer.code() == 200) {
+      return partialBody(route.blob, answer, start, end);
+    }
+    // Expired or revoked storage URL: the registry is asked for a fresh redirect.
+    answer.discard();
+    route.forget(storage);
+    return null;
+  }
+
+  private static InputStream partialBody(BlobLocation blob, RangeExchange answer, long start, long end) {
+    try {
+      if (answer.code() != 206) {
+        throw rangeIgnored(blob);
+      }
+      checkPartial(blob, answer.header("Content-Encoding"), answer.header("Content-Range"), start, end);
+      if (answer.contentLength() != end - start) {
+        throw new RegistryException(Failure.VERIFICATION, "fetch " + blob.digest() + ": asked for " + (end - start)
+            + " bytes but the answer's Content-Length is " + answer.contentLength());
+      }
+      return answer.body();
+    } catch (RuntimeException e) {
+      answer.discard();
+      throw e;
+    }
+  }
+
+  private static RegistryException rangeIgnored(BlobLocation blob) {
+    return new RegistryException(Failure.NETWORK,
+        "fetch " + blob.digest() + ": the registry stopped honouring Range requests");
+  }
+
+  /**
+   * Requests bytes [start, end) through OkHttp. Returns a validated 206, or a 200 carrying the whole blob when the
    * registry ignores Range; throws for anything else.
    */
   private Response openRange(BlobRoute route, long start, long end) throws IOException {
@@ -207,18 +284,28 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
       if (code != 200 && code != 206) {
         throw HttpErrors.of(response, what);
       }
-      String encoding = response.header("Content-Encoding");
-      if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
-        throw new RegistryException(Failure.VERIFICATION,
-            what + ": the registry applied Content-Encoding " + HttpErrors.sanitize(encoding) + " to a blob");
-      }
       if (code == 206) {
-        checkContentRange(blob, start, end, response.header("Content-Range"));
+        checkPartial(blob, response.header("Content-Encoding"), response.header("Content-Range"), start, end);
+      } else {
+        checkEncoding(blob, response.header("Content-Encoding"));
       }
       return response;
     } catch (IOException | RuntimeException e) {
       response.close();
       throw e;
+    }
+  }
+
+  private static void checkPartial(BlobLocation blob, String encoding, String contentRange, long start, long end) {
+    checkEncoding(blob, encoding);
+    checkContentRange(blob, start, end, contentRange);
+  }
+
+  private static void checkEncoding(BlobLocation blob, String encoding) {
+    if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+      throw new RegistryException(Failure.VERIFICATION,
+          "fetch " + blob.digest() + ": the registry applied Content-Encoding " + HttpErrors.sanitize(encoding)
+              + " to a blob");
     }
   }
 

@@ -28,6 +28,7 @@ import okhttp3.tls.HeldCertificate;
 public final class HttpClients implements AutoCloseable {
   private final OkHttpClient base;
   private final Map<TlsSettings, OkHttpClient> byTls = new ConcurrentHashMap<>();
+  private final RangeConnections ranges;
 
   /**
    * HTTP/1.1 only, so that parallel range requests use separate connections (each capped
@@ -38,9 +39,9 @@ public final class HttpClients implements AutoCloseable {
     this(options, connectTimeout, stallTimeout, userAgent, null);
   }
 
-  /** @param observer a network interceptor that sees every request as sent (for --http-dump), or null */
-  public HttpClients(FetchOptions options, Duration connectTimeout, Duration stallTimeout, String userAgent,
-      okhttp3.Interceptor observer) {
+  /** @param observer sees every request as sent (for --http-dump), or null */
+  HttpClients(FetchOptions options, Duration connectTimeout, Duration stallTimeout, String userAgent,
+      HttpDump observer) {
     OkHttpClient.Builder builder = new OkHttpClient.Builder()
         .protocols(List.of(Protocol.HTTP_1_1))
         .connectionPool(new ConnectionPool(options.maxConnections() + 4, 5, TimeUnit.MINUTES))
@@ -57,6 +58,12 @@ public final class HttpClients implements AutoCloseable {
       builder.addNetworkInterceptor(observer);
     }
     this.base = builder.build();
+    this.ranges = new RangeConnections(options.maxConnections() + 4, TimeUnit.MINUTES.toNanos(5), userAgent, observer);
+  }
+
+  /** The connections that carry chunks' bytes (see {@link RangeConnections}). */
+  RangeConnections ranges() {
+    return ranges;
   }
 
   /** The client for hosts with these TLS settings. */
@@ -149,5 +156,6 @@ public final class HttpClients implements AutoCloseable {
   public void close() {
     base.dispatcher().executorService().shutdown();
     base.connectionPool().evictAll();
+    ranges.close();
   }
 }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Set;
 import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -29,21 +30,30 @@ final class HttpDump implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     long start = System.nanoTime();
-    if (headers) {
-      print("> " + request.method() + " " + RegistryTransport.redact(request.url()), request.headers());
-    }
+    sent(request.method(), request.url(), request.headers());
     Response response = chain.proceed(request);
+    received(request.method(), response.code(), response.message(), request.url(), response.headers(), start);
+    return response;
+  }
+
+  /** A request as sent, on OkHttp's path or on {@link RangeConnections}. */
+  void sent(String method, HttpUrl url, Headers requestHeaders) {
     if (headers) {
-      print("< " + response.code() + " " + response.message() + " " + RegistryTransport.redact(request.url()),
-          response.headers());
+      print("> " + method + " " + RegistryTransport.redact(url), requestHeaders);
+    }
+  }
+
+  /** Its answer's head; {@code startNanos} is when the request was sent. */
+  void received(String method, int code, String message, HttpUrl url, Headers responseHeaders, long startNanos) {
+    if (headers) {
+      print("< " + code + " " + message + " " + RegistryTransport.redact(url), responseHeaders);
     } else {
       synchronized (err) {
-        err.printf("http: %s %s -> %d in %d ms%n", request.method(), RegistryTransport.redact(request.url()),
-            response.code(), (System.nanoTime() - start) / 1_000_000);
+        err.printf("http: %s %s -> %d in %d ms%n", method, RegistryTransport.redact(url), code,
+            (System.nanoTime() - startNanos) / 1_000_000);
         err.flush();
       }
     }
-    return response;
   }
 
   private void print(String line, Headers h) {

@@ -3,6 +3,7 @@ package io.rpull.fetch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import okhttp3.Response;
 
 /**
  * The reassembly window: chunks download in parallel, the reader takes them in order. At most
@@ -30,14 +30,14 @@ final class OrderedChunkStream extends InputStream {
   private boolean closed;
 
   OrderedChunkStream(ChunkedBlobFetcher fetcher, BlobRoute route, long offset, long firstEnd,
-      Response firstResponse, int window, ExecutorService pool) {
+      InputStream firstBody, int window, ExecutorService pool) {
     this.fetcher = fetcher;
     this.route = route;
     this.blob = route.blob;
     this.window = window;
     this.pool = pool;
     pending.add(new Chunk(offset, firstEnd, pool.submit(() -> fetcher.downloadChunk(route, offset, firstEnd,
-        firstResponse))));
+        firstBody))));
     this.nextStart = firstEnd;
     fill();
   }
@@ -73,6 +73,25 @@ final class OrderedChunkStream extends InputStream {
     System.arraycopy(current.array(), position, b, off, n);
     position += n;
     return n;
+  }
+
+  /**
+   * Hands each chunk to {@code out} whole, from its own buffer: the writer of the content store
+   * sends it on without copying it into a message buffer first.
+   */
+  @Override
+  public long transferTo(OutputStream out) throws IOException {
+    if (closed) {
+      throw new IOException("stream closed");
+    }
+    long moved = 0;
+    while (position < current.length() || advance()) {
+      int n = current.length() - position;
+      out.write(current.array(), position, n);
+      position += n;
+      moved += n;
+    }
+    return moved;
   }
 
   /** One chunk's download, and its hedge when it turned out to be the straggler. */

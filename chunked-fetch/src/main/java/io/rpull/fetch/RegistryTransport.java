@@ -60,6 +60,22 @@ public final class RegistryTransport {
     return response;
   }
 
+  /**
+   * Sends a chunk's range request on the {@link RangeConnections}: to {@code host}'s own origin with
+   * its headers, its TLS settings and the credentials the token cache already holds; or, when
+   * {@code host} is null, to a storage URL the registry redirected to, anonymously and with the
+   * default TLS policy. The answer comes back as it is: a redirect or a 401 is for {@link #execute}.
+   */
+  RangeExchange sendRange(RegistryHost host, Request request) throws IOException {
+    if (host == null) {
+      return clients.ranges().send(clients.base(), request.newBuilder().removeHeader("Authorization").build());
+    }
+    Request toHost = withHostHeaders(host, fellBack.contains(host.authority()) ? overHttp(request) : request);
+    Request.Builder b = toHost.newBuilder().removeHeader("Authorization");
+    auth.authorization(toHost.url()).ifPresent(v -> b.header("Authorization", v));
+    return clients.ranges().send(clients.forTls(host.tls()), b.build());
+  }
+
   /** Sends a request to a URL outside any registry (a cached redirect target): no credentials. */
   public Response executeAnonymous(Request request) throws IOException {
     return clients.base().newCall(request.newBuilder().removeHeader("Authorization").build()).execute();
@@ -86,15 +102,7 @@ public final class RegistryTransport {
         throw new RegistryException(Failure.NETWORK,
             "too many redirects (more than " + MAX_REDIRECTS + ") for " + redact(origin));
       }
-      HttpUrl next = location == null ? null : request.url().resolve(location);
-      if (next == null) {
-        throw new RegistryException(Failure.NETWORK,
-            "redirect without a valid Location from " + redact(request.url()));
-      }
-      if (request.url().isHttps() && !next.isHttps()) {
-        throw new RegistryException(Failure.NETWORK,
-            "insecure redirect from https to " + redact(next) + " refused");
-      }
+      HttpUrl next = redirectTarget(request.url(), location);
       // Once the chain leaves the registry's origin, credentials never come back (CVE-2024-45336).
       sendAuth = sendAuth && isSameOrigin(origin, next);
       Request.Builder nextRequest = request.newBuilder().url(next);
@@ -103,6 +111,18 @@ public final class RegistryTransport {
       }
       request = nextRequest.build();
     }
+  }
+
+  /** Where a redirect from {@code from} goes; refuses a missing Location and https becoming http. */
+  static HttpUrl redirectTarget(HttpUrl from, String location) {
+    HttpUrl next = location == null ? null : from.resolve(location);
+    if (next == null) {
+      throw new RegistryException(Failure.NETWORK, "redirect without a valid Location from " + redact(from));
+    }
+    if (from.isHttps() && !next.isHttps()) {
+      throw new RegistryException(Failure.NETWORK, "insecure redirect from https to " + redact(next) + " refused");
+    }
+    return next;
   }
 
   /**

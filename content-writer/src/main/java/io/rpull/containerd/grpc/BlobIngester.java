@@ -131,32 +131,99 @@ final class BlobIngester {
   }
 
   private long copy(String ref, Descriptor blob, BlobSource source, long offset, WriteStream stream)
-      throws IOException, InterruptedException {
-    long position = offset;
-    // One buffer for the whole blob: gRPC serialises a message into its own buffers during
-    // onNext, so the array is free again as soon as send() returns.
-    byte[] buffer = new byte[(int) Math.min(messageBytes, Math.max(1, blob.size() - offset))];
+      throws IOException {
+    WriteMessages messages = new WriteMessages(ref, blob, offset, stream);
     try (InputStream in = source.open(offset)) {
-      while (position < blob.size()) {
-        int want = (int) Math.min(buffer.length, blob.size() - position);
-        int got = in.readNBytes(buffer, 0, want);
-        if (got < want) {
-          throw new EOFException("blob " + blob.digest() + " ended at byte " + (position + got)
-              + " of " + blob.size());
+      in.transferTo(messages);
+      messages.flush();
+    }
+    if (messages.position < blob.size()) {
+      throw new EOFException("blob " + blob.digest() + " ended at byte " + messages.position + " of " + blob.size());
+    }
+    return messages.position - offset;
+  }
+
+  /**
+   * The bytes of a blob as pipelined WRITE messages. A large write (a whole downloaded chunk) is
+   * sent straight from the caller's array: gRPC serialises a message into its own buffers before
+   * {@code onNext} returns, so the array is the caller's again when write returns. Small writes are
+   * gathered into messages of {@link #messageBytes} first.
+   */
+  private final class WriteMessages extends java.io.OutputStream {
+    private final String ref;
+    private final Descriptor blob;
+    private final long offset;
+    private final WriteStream stream;
+    private byte[] pending;
+    private int pendingLength;
+    long position;
+
+    WriteMessages(String ref, Descriptor blob, long offset, WriteStream stream) {
+      this.ref = ref;
+      this.blob = blob;
+      this.offset = offset;
+      this.stream = stream;
+      this.position = offset;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (position + pendingLength + len > blob.size()) {
+        throw new IOException("blob " + blob.digest() + " is longer than its " + blob.size() + " bytes");
+      }
+      while (len > 0) {
+        if (pendingLength == 0 && len >= messageBytes / 2) {
+          int n = Math.min(len, messageBytes);
+          send(b, off, n);
+          off += n;
+          len -= n;
+          continue;
         }
-        WriteContentRequest.Builder write = WriteContentRequest.newBuilder()
-            .setAction(WriteAction.WRITE)
-            .setOffset(position)
-            .setData(UnsafeByteOperations.unsafeWrap(buffer, 0, got));
-        if (position == offset) {
-          write.setRef(ref);
+        if (pending == null) {
+          pending = new byte[(int) Math.min(messageBytes, blob.size() - position)];
         }
-        stream.send(write.build());
-        stream.drainAcknowledgements();
-        position += got;
+        int n = Math.min(len, pending.length - pendingLength);
+        System.arraycopy(b, off, pending, pendingLength, n);
+        pendingLength += n;
+        off += n;
+        len -= n;
+        if (pendingLength == pending.length) {
+          flush();
+        }
       }
     }
-    return position - offset;
+
+    @Override
+    public void flush() throws IOException {
+      if (pendingLength > 0) {
+        int n = pendingLength;
+        pendingLength = 0;
+        send(pending, 0, n);
+      }
+    }
+
+    private void send(byte[] b, int off, int len) throws IOException {
+      WriteContentRequest.Builder write = WriteContentRequest.newBuilder()
+          .setAction(WriteAction.WRITE)
+          .setOffset(position)
+          .setData(UnsafeByteOperations.unsafeWrap(b, off, len));
+      if (position == offset) {
+        write.setRef(ref);
+      }
+      try {
+        stream.send(write.build());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while writing " + blob.digest());
+      }
+      stream.drainAcknowledgements();
+      position += len;
+    }
   }
 
   /** Deletes the ingest of {@code ref}; absent ingests are fine. */

@@ -123,6 +123,44 @@ class BlobIngesterIT {
     assertArrayEquals(data, read(blob.digest(), blob.size()));
   }
 
+  /** A source that hands its bytes on as the chunk downloader does: whole chunks, in pieces of these sizes. */
+  private static BlobSource inPieces(byte[] content, int... sizes) {
+    return offset -> new ByteArrayInputStream(content, (int) offset, content.length - (int) offset) {
+      @Override
+      public long transferTo(java.io.OutputStream out) throws IOException {
+        long moved = 0;
+        for (int i = 0; pos < count; i++) {
+          int n = Math.min(sizes[i % sizes.length], count - pos);
+          out.write(buf, pos, n);
+          pos += n;
+          moved += n;
+        }
+        return moved;
+      }
+    };
+  }
+
+  @Test
+  void chunksOfAnySize_areWrittenInOrder_largeOnesAsTheirOwnMessages() throws Exception {
+    byte[] data = content((11 << 20) + 12345);
+    Descriptor blob = ref(data);
+    // 4 MiB chunks, a few bytes, a piece larger than a message, a piece just under half of one.
+    BlobSource source = inPieces(data, 4 << 20, 3, (1 << 20) + 7, 1, (512 << 10) - 1, 4 << 20);
+    IngestResult result = new BlobIngester(session, 1 << 20).ingest(BlobKind.LAYER, blob, source);
+    assertEquals(data.length, result.bytesWritten());
+    assertArrayEquals(data, read(blob.digest(), blob.size()));
+  }
+
+  @Test
+  void aSourceLongerThanTheBlob_isRefused_beforeContainerdCommitsAnything() {
+    byte[] data = content(3 << 20);
+    Descriptor blob = ref(java.util.Arrays.copyOf(data, 2 << 20));
+    IOException e = assertThrows(IOException.class,
+        () -> new BlobIngester(session, 1 << 20).ingest(BlobKind.LAYER, blob, inPieces(data, 1 << 20)));
+    assertTrue(e.getMessage().contains("longer than its " + (2 << 20) + " bytes"), e.getMessage());
+    assertTrue(new GrpcContentStore(session, 1 << 20).info(blob.digest()).isEmpty());
+  }
+
   @Test
   void wrongContent_isRefetchedOnce_thenAVerificationError_andNoIngestIsLeft() throws Exception {
     byte[] data = content(2 << 20);
