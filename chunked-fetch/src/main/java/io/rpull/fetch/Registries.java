@@ -84,10 +84,10 @@ public final class Registries implements ImageSources, AutoCloseable {
       if (host.apiRoot().host().equals(challenged.host()) && host.apiRoot().port() == challenged.port()) {
         boolean sameHost = host.apiRoot().host().equals(realm.host()) && host.apiRoot().port() == realm.port();
         TlsSettings tls = host.tls();
-        return http.forTls(sameHost ? tls : new TlsSettings(false, tls.caFiles(), tls.clientCertificate()));
+        return http.forUrl(realm, sameHost ? tls : new TlsSettings(false, tls.caFiles(), tls.clientCertificate()));
       }
     }
-    return http.base();
+    return http.forUrl(realm, TlsSettings.SYSTEM);
   }
 
   @Override

@@ -68,17 +68,19 @@ public final class RegistryTransport {
    */
   RangeExchange sendRange(RegistryHost host, Request request) throws IOException {
     if (host == null) {
-      return clients.ranges().send(clients.base(), request.newBuilder().removeHeader("Authorization").build());
+      return clients.ranges().send(clients.forUrl(request.url(), TlsSettings.SYSTEM),
+          request.newBuilder().removeHeader("Authorization").build());
     }
     Request toHost = withHostHeaders(host, fellBack.contains(host.authority()) ? overHttp(request) : request);
     Request.Builder b = toHost.newBuilder().removeHeader("Authorization");
     auth.authorization(toHost.url()).ifPresent(v -> b.header("Authorization", v));
-    return clients.ranges().send(clients.forTls(host.tls()), b.build());
+    return clients.ranges().send(clients.forUrl(toHost.url(), host.tls()), b.build());
   }
 
   /** Sends a request to a URL outside any registry (a cached redirect target): no credentials. */
   public Response executeAnonymous(Request request) throws IOException {
-    return clients.base().newCall(request.newBuilder().removeHeader("Authorization").build()).execute();
+    return clients.forUrl(request.url(), TlsSettings.SYSTEM)
+        .newCall(request.newBuilder().removeHeader("Authorization").build()).execute();
   }
 
   private Response send(RegistryHost host, Request original) throws IOException {
@@ -91,7 +93,8 @@ public final class RegistryTransport {
         auth.authorization(request.url()).ifPresent(v -> b.header("Authorization", v));
       }
       // Foreign hops (blob storage) get the default TLS policy, never the registry's skip_verify.
-      OkHttpClient client = isSameOrigin(origin, request.url()) ? clients.forTls(host.tls()) : clients.base();
+      OkHttpClient client = clients.forUrl(request.url(), isSameOrigin(origin, request.url()) ? host.tls()
+          : TlsSettings.SYSTEM);
       Response response = client.newCall(b.build()).execute();
       if (!response.isRedirect()) {
         return response;

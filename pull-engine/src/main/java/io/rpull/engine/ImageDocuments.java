@@ -27,9 +27,9 @@ record ImageDocuments(Descriptor top, Optional<byte[]> indexBytes, Optional<Imag
    * already in containerd is read from there (so that pulling an image that is present costs one
    * request); both ways it is verified against its descriptor.
    */
-  static ImageDocuments fetch(String name, ImageSource registry, ContentStore local, Platform platform) {
+  static ImageDocuments fetch(String name, ImageSource.Resolved resolved, ImageSource registry, ContentStore local,
+      Platform platform) {
     DocumentParser parser = new DocumentParser();
-    ImageSource.Resolved resolved = registry.resolve();
     Descriptor top = resolved.descriptor();
     Optional<byte[]> indexBytes = Optional.empty();
     Optional<ImageIndex> index = Optional.empty();

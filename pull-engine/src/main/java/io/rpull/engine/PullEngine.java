@@ -72,8 +72,11 @@ public final class PullEngine {
           listener.hostSkipped(what, host, reason, next);
         }
       });
+      // Resolved first: a command line's own containerd connection is still being made meanwhile.
+      ImageSource.Resolved top = registry.resolve();
       ContainerdNamespace namespace = containerd.apply(request.namespace());
-      ImageDocuments docs = ImageDocuments.fetch(request.name(), registry, namespace.content(), request.platform());
+      ImageDocuments docs = ImageDocuments.fetch(request.name(), top, registry, namespace.content(),
+          request.platform());
       resolved = Optional.of(docs.top().digest());
       result = new ImagePull(request, registry, namespace, docs, listener).run(started);
     } catch (Exception e) {

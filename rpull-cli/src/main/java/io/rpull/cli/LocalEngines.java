@@ -7,10 +7,14 @@ import io.rpull.fetch.Registries;
 import io.rpull.fetch.RegistrySettings;
 import io.rpull.snapshot.BlobPlacer;
 import io.rpull.snapshot.grpc.ContainerdNode;
+import com.google.common.base.Throwables;
+import com.google.common.util.concurrent.Uninterruptibles;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /** An engine of the command's own: its own containerd connection, connection pool and limits. */
 final class LocalEngines implements PullEngines {
@@ -30,11 +34,18 @@ final class LocalEngines implements PullEngines {
   @Override
   public Opened open(Path containerdAddress, Duration connectTimeout, int messageBytes, RegistrySettings settings,
       int blobsAtOnce) {
-    ContainerdNode node = ContainerdNode.connect(containerdAddress, connectTimeout, messageBytes, clock);
+    // containerd is connected to while the registry resolves the image: a pull needs both, and a
+    // no-op is mostly the two round trips' set-up (gRPC and Netty on one side, OkHttp on the other).
+    // A socket that is not there or refuses is still reported first, as ctr does.
+    ContainerdNode.checkReachable(containerdAddress);
+    FutureTask<ContainerdNode> connecting = new FutureTask<>(
+        () -> ContainerdNode.connect(containerdAddress, connectTimeout, messageBytes, clock));
+    Thread connector = new Thread(connecting, "rpull-containerd-connect");
+    connector.setDaemon(true);
+    connector.start();
     Registries registries = new Registries(settings, clock);
-    PullEngine engine = new PullEngine(registries, node::namespace, new BlobPlacer(), new SharedPulls(blobsAtOnce,
-        io.rpull.engine.PullObserver.NONE, nodeLocks),
-        clock);
+    PullEngine engine = new PullEngine(registries, namespace -> connected(connecting).namespace(namespace),
+        new BlobPlacer(), new SharedPulls(blobsAtOnce, io.rpull.engine.PullObserver.NONE, nodeLocks), clock);
     return new Opened() {
       @Override
       public PullEngine engine() {
@@ -43,10 +54,23 @@ final class LocalEngines implements PullEngines {
 
       @Override
       public void close() {
-        try (node; registries) {
-          // both closed, the registries first
+        registries.close();
+        try {
+          connected(connecting).close();
+        } catch (RuntimeException e) {
+          // Never connected: nothing to close, and the pull has reported why.
         }
       }
     };
+  }
+
+  /** The connection, once made; its failure as thrown by {@link ContainerdNode#connect}. */
+  private static ContainerdNode connected(FutureTask<ContainerdNode> connecting) {
+    try {
+      return Uninterruptibles.getUninterruptibly(connecting);
+    } catch (ExecutionException e) {
+      Throwables.throwIfUnchecked(e.getCause());
+      throw new IllegalStateException(e.getCause());
+    }
   }
 }

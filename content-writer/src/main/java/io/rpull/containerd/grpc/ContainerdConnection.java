@@ -46,11 +46,7 @@ public final class ContainerdConnection implements AutoCloseable {
 
   /** Connects and asks the daemon for its version, so that a wrong socket fails here, clearly. */
   public static ContainerdConnection connect(Path socket, Duration connectTimeout) {
-    if (!Files.exists(socket)) {
-      throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
-          "connect to containerd: socket " + socket + " does not exist (is containerd running? see --address)", null);
-    }
-    probe(socket);
+    checkReachable(socket);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .eventLoopGroup(group)
@@ -76,6 +72,18 @@ public final class ContainerdConnection implements AutoCloseable {
       throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
           "connect to containerd at " + socket + ": " + e.getStatus().getCode() + detail, e);
     }
+  }
+
+  /**
+   * Fails at once, with the reason ctr would give, when nothing can be reached at {@code socket}
+   * (missing, not a socket, refused, permission denied); costs one unix-socket connect.
+   */
+  public static void checkReachable(Path socket) {
+    if (!Files.exists(socket)) {
+      throw new ContainerdException(ContainerdException.Code.UNAVAILABLE,
+          "connect to containerd: socket " + socket + " does not exist (is containerd running? see --address)", null);
+    }
+    probe(socket);
   }
 
   /**

@@ -40,6 +40,11 @@ public final class ContainerdNode implements AutoCloseable {
     return new ContainerdNode(ContainerdConnection.connect(socket, connectTimeout), messageBytes, clock);
   }
 
+  /** Fails at once with ctr's reason when containerd cannot be reached at {@code socket}. */
+  public static void checkReachable(Path socket) {
+    ContainerdConnection.checkReachable(socket);
+  }
+
   public String serverVersion() {
     return connection.serverVersion();
   }
