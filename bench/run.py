@@ -519,6 +519,27 @@ def plot(results, path):
     return True
 
 
+def profile_table(profiles):
+    """bench/profile's buckets side by side: CPU-s per GiB of each mode, largest first."""
+    names = {"cli": "rpull --no-agent", "agent": "rpulld (the pull only)"}
+    buckets = []
+    for p in profiles:
+        for b, _ in p["rows"]:
+            if b not in buckets:
+                buckets.append(b)
+    by = [dict(p["rows"]) for p in profiles]
+    buckets.sort(key=lambda b: -max(d.get(b, 0) for d in by))
+    head = "| where the client's CPU goes, CPU-s/GiB | " + " | ".join(names[p["mode"]] for p in profiles) + " |"
+    lines = [head, "|---|" + "---|" * len(profiles)]
+    for b in buckets:
+        lines.append(f"| {b} | " + " | ".join(f"{d.get(b, 0):.2f}" for d in by) + " |")
+    lines.append("| **total sampled** | " + " | ".join(f"**{p['total']:.2f}**" for p in profiles) + " |")
+    lines.append("")
+    lines.append("Measured " + ", ".join(f"{names[p['mode']]}: {p['measured']}, {p['runs']} cold pulls "
+                                       f"({min(p['walls']):.2f}–{max(p['walls']):.2f} s)" for p in profiles) + ".")
+    return "\n".join(lines)
+
+
 def report(out):
     order = [s["key"] for s in SCENARIOS]
     results = []
@@ -533,6 +554,10 @@ def report(out):
     disk_path = os.path.join(RESULTS, "disk-bytes.txt")
     if os.path.exists(disk_path):
         blocks["bench:disk"] = disk_table(open(disk_path).read())
+    profiles = [json.load(open(os.path.join(RESULTS, f"profile-{m}.json"))) for m in ("cli", "agent")
+                if os.path.exists(os.path.join(RESULTS, f"profile-{m}.json"))]
+    if profiles:
+        blocks["bench:profile"] = profile_table(profiles)
     png = os.path.join(os.path.dirname(out), "benchmarks-pull-time.png")
     if plot(results, png):
         blocks["bench:results"] += "\n\n![pull time against image size, every contender](benchmarks-pull-time.png)"

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
  * The reassembly window: chunks download in parallel, the reader takes them in order. At most
  * {@code window} chunks are in flight or buffered, plus the one being read.
  */
-final class OrderedChunkStream extends InputStream {
+final class OrderedChunkStream extends BlockInputStream {
   private final ChunkedBlobFetcher fetcher;
   private final BlobRoute route;
   private final BlobLocation blob;
@@ -50,12 +50,6 @@ final class OrderedChunkStream extends InputStream {
       pending.add(new Chunk(start, end, pool.submit(() -> fetcher.downloadChunk(route, start, end, null))));
       nextStart = end;
     }
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

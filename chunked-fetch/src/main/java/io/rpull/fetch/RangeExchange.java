@@ -220,15 +220,9 @@ final class RangeExchange {
     connection.closeQuietly();
   }
 
-  private final class Body extends InputStream {
+  private final class Body extends BlockInputStream {
     private long remaining = contentLength;
     private boolean closed;
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {

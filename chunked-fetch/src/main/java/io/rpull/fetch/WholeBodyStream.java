@@ -9,7 +9,7 @@ import okhttp3.Response;
  * One plain stream for a registry that ignored our Range request and sent the whole blob: the
  * bytes before {@code offset} are skipped, and the stream must end exactly at the blob's size.
  */
-final class WholeBodyStream extends InputStream {
+final class WholeBodyStream extends BlockInputStream {
   private final Response response;
   private final InputStream body;
   private final BlobLocation blob;
@@ -28,12 +28,6 @@ final class WholeBodyStream extends InputStream {
       response.close();
       throw RegistryClient.network("fetch " + blob.digest(), e);
     }
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

@@ -300,8 +300,9 @@ final class FaultCases {
           // Remove v2, which holds the layer: then the rerun can make v1's layers local.
           String v2Top = topChainId(ctx);
           assertEquals(0, TestEnv.ctr(ctx.namespace(), "images", "rm", ctx.ref().replace(":v1", ":v2")).exitCode());
-          assertEquals(0, TestEnv.ctr(ctx.namespace(), "snapshots", "--snapshotter", "overlaybd", "rm", v2Top)
-              .exitCode());
+          TestEnv.Run rm = TestEnv.ctr(ctx.namespace(), "snapshots", "--snapshotter", "overlaybd", "rm", v2Top);
+          // images rm schedules a garbage collection, which may remove the snapshot first.
+          assertTrue(rm.exitCode() == 0 || rm.stderr().contains("not found"), rm.toString());
         }));
     return cases;
   }
