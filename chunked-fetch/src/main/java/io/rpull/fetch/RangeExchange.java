@@ -229,6 +229,11 @@ final class RangeExchange {
       if (closed) {
         throw new IOException("body closed");
       }
+      // A cancelled download stops at its next read, as Okio's reads do.
+      if (Thread.interrupted()) {
+        connection.closeQuietly();
+        throw new java.io.InterruptedIOException("interrupted");
+      }
       if (remaining == 0) {
         return -1;
       }

@@ -242,6 +242,22 @@ class RangeConnectionsTest {
     assertTrue(e.getMessage().contains("403 Forbidden (quota exceeded)"), e.getMessage());
   }
 
+  @Test
+  void aCancelledDownload_stopsAtItsNextRead() throws Exception {
+    registry.enqueue(new MockResponse.Builder().code(206).body(new okio.Buffer().write(blob)).build());
+    registry.start();
+    clients = new HttpClients(oneConnection(), Duration.ofSeconds(5), Duration.ofSeconds(5), "rpull-test");
+    Request request = new Request.Builder().url(registry.url("/v2/repo/blobs/x")).build();
+    RangeExchange answer = clients.ranges().send(clients.forUrl(request.url(), TlsSettings.SYSTEM), request);
+    try (InputStream body = answer.body()) {
+      assertEquals(10, body.read(new byte[10]));
+      Thread.currentThread().interrupt();
+      assertThrows(java.io.InterruptedIOException.class, () -> body.read(new byte[10]));
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
   private static RegistryAuth fixedToken(String value) {
     return new RegistryAuth() {
       @Override
