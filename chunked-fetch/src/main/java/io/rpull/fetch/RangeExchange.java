@@ -230,7 +230,7 @@ final class RangeExchange {
         throw new IOException("body closed");
       }
       // A cancelled download stops at its next read, as Okio's reads do.
-      if (Thread.interrupted()) {
+      if (Thread.currentThread().isInterrupted()) {
         connection.closeQuietly();
         throw new java.io.InterruptedIOException("interrupted");
       }
