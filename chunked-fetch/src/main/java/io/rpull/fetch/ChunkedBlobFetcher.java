@@ -189,11 +189,8 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     if (code == 206 || code == 200) {
       return partialBody(route.blob, answer, start, end);
     }
-    if (code != 401 && (code < 300 || code > 399)) {
-      validated(route.blob, answer.toResponse(request), start, end).close();
-    }
-    answer.discard();
     if (code >= 300 && code <= 399) {
+      answer.discard();
       HttpUrl next = RegistryTransport.redirectTarget(request.url(), answer.header("Location"));
       if (!RegistryTransport.isSameOrigin(request.url(), next)) {
         route.remember(next);
@@ -202,6 +199,11 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
           return body;
         }
       }
+    } else if (code == 401) {
+      answer.discard();
+    } else {
+      // An error fails here as on OkHttp's path; any other answer is asked again there.
+      validated(route.blob, answer.toResponse(request), start, end).close();
     }
     Response response = openRange(route, start, end);
     if (response.code() != 206) {
@@ -246,24 +248,15 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
   }
 
   /**
-   * Requests bytes [start, end) through OkHttp. Returns a validated 206, or a 200 carrying the whole blob when the
-   * registry ignores Range; throws for anything else.
+   * Requests bytes [start, end) from the registry through OkHttp, which renews tokens and follows
+   * redirect chains (a working storage URL has been tried on the range connections first). Returns a
+   * validated 206, or a 200 carrying the whole blob when the registry ignores Range; throws for
+   * anything else.
    */
   private Response openRange(BlobRoute route, long start, long end) throws IOException {
-    BlobLocation blob = route.blob;
-    HttpUrl cached = route.redirectTarget();
-    if (cached != null) {
-      Response direct = route.transport.executeAnonymous(rangeRequest(cached, start, end));
-      if (direct.code() == 206 || direct.code() == 200) {
-        return validated(blob, direct, start, end);
-      }
-      // Expired or revoked storage URL: ask the registry for a fresh redirect.
-      direct.close();
-      route.forget(cached);
-    }
     Response response = route.transport.execute(route.host, rangeRequest(route.registryUrl(), start, end));
     route.remember(response.request().url());
-    return validated(blob, response, start, end);
+    return validated(route.blob, response, start, end);
   }
 
   private static Request rangeRequest(HttpUrl url, long start, long end) {

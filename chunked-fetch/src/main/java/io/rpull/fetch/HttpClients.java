@@ -89,11 +89,6 @@ public final class HttpClients implements AutoCloseable {
     return byTls.computeIfAbsent(tls, this::build);
   }
 
-  /** The client with the default TLS policy (for hosts outside any registry's configuration). */
-  public OkHttpClient base() {
-    return base.get();
-  }
-
   private OkHttpClient build(TlsSettings tls) {
     OkHttpClient.Builder b = plain.newBuilder().connectionSpecs(TLS_AND_CLEARTEXT);
     if (tls.skipVerify()) {

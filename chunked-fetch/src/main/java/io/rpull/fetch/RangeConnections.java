@@ -156,22 +156,13 @@ final class RangeConnections implements AutoCloseable {
     toClose.forEach(RangeSocket::closeQuietly);
   }
 
-  /** Where a connection goes and with which settings; connections are reused only for the same origin. */
+  /**
+   * Where a connection goes and with which settings; connections are reused only for the same
+   * origin. The client compares by identity (OkHttpClient keeps Object's equals): one per TLS setting.
+   */
   record Origin(boolean https, String host, int port, OkHttpClient settings) {
     static Origin of(OkHttpClient settings, HttpUrl url) {
       return new Origin(url.isHttps(), url.host(), url.port(), settings);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      // The client by identity: one per TLS setting, and its equals is identity anyway.
-      return o instanceof Origin other && https == other.https && port == other.port && host.equals(other.host)
-          && settings == other.settings;
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(https, host, port, System.identityHashCode(settings));
     }
   }
 

@@ -77,12 +77,6 @@ public final class RegistryTransport {
     return clients.ranges().send(clients.forUrl(toHost.url(), host.tls()), b.build());
   }
 
-  /** Sends a request to a URL outside any registry (a cached redirect target): no credentials. */
-  public Response executeAnonymous(Request request) throws IOException {
-    return clients.forUrl(request.url(), TlsSettings.SYSTEM)
-        .newCall(request.newBuilder().removeHeader("Authorization").build()).execute();
-  }
-
   private Response send(RegistryHost host, Request original) throws IOException {
     HttpUrl origin = original.url();
     Request request = original;

@@ -69,7 +69,7 @@ class ChallengeAuthenticatorTest {
   }
 
   private RegistryTransport transport(CredentialStore credentials, Clock clock) {
-    return new RegistryTransport(clients, new ChallengeAuthenticator(credentials, (u, realm) -> clients.base(), clock));
+    return new RegistryTransport(clients, new ChallengeAuthenticator(credentials, (u, realm) -> clients.forTls(TlsSettings.SYSTEM), clock));
   }
 
   private int get(RegistryTransport transport) throws Exception {
@@ -174,12 +174,12 @@ class ChallengeAuthenticatorTest {
       RegistryHost host = TestHosts.plain(basic);
       Request request = new Request.Builder().url(basic.url("/v2/x/manifests/1")).build();
       RegistryTransport anonymous = new RegistryTransport(clients,
-          new ChallengeAuthenticator(CredentialStore.NONE, (u, realm) -> clients.base(), Clock.systemUTC()));
+          new ChallengeAuthenticator(CredentialStore.NONE, (u, realm) -> clients.forTls(TlsSettings.SYSTEM), Clock.systemUTC()));
       RegistryException e = assertThrows(RegistryException.class, () -> anonymous.execute(host, request).close());
       assertEquals(Failure.AUTH, e.failure());
       RegistryTransport withUser = new RegistryTransport(clients, new ChallengeAuthenticator(
           CredentialStore.forHost(basic.getHostName() + ":" + basic.getPort(), new Credentials("u", "p")),
-          (u, realm) -> clients.base(), Clock.systemUTC()));
+          (u, realm) -> clients.forTls(TlsSettings.SYSTEM), Clock.systemUTC()));
       try (Response r = withUser.execute(host, request)) {
         assertEquals(200, r.code());
       }

@@ -205,7 +205,7 @@ class RangeConnectionsTest {
       assertEquals("yes", new String(body.readAllBytes()));
     }
     // Untrusted without the CA: the default policy verifies.
-    assertThrows(javax.net.ssl.SSLHandshakeException.class, () -> connections.send(clients.base(),
+    assertThrows(javax.net.ssl.SSLHandshakeException.class, () -> connections.send(clients.forTls(TlsSettings.SYSTEM),
         new Request.Builder().url(storage.url("/v2/").newBuilder().host("localhost").build()).build()));
   }
 
