@@ -17,6 +17,7 @@ Images (all pushed to <registry>/rpull/...):
   cri:v1, cri-a:v1, cri-b:v1, fanout:v1, parity:v1, agent-kill:v1  overlaybd, each pulled only by
                 one rpulld test (crictl, concurrent crictl, eight namespaces, output parity, agent kill)
   pause:v1      CRI's sandbox image: debian:bookworm's base layer, entrypoint `sleep infinity`
+  base:bookworm debian:bookworm's base layer alone: the base of rpull's own image (dist/image)
 With --set bench, the benchmark's images instead (bench/all):
   obd-4g:v1     overlaybd, 4 GiB in six layers
   oci-1g:v1     plain OCI, twelve gzip layers of application-like files, 1.5 GiB compressed
@@ -271,18 +272,27 @@ def build_oci(store, images):
     return manifest(store, cfg, [base, l2, l3])
 
 
-def build_pause(store, images):
-    # CRI's sandbox ("pause") image for the runp tests: the Debian base layer of debian:bookworm and
-    # an entrypoint that sleeps; nothing is fetched from outside the test environment.
+def debian_base(store, images, entrypoint):
+    # The Debian base layer of debian:bookworm alone: nothing is fetched from outside the test environment.
     oci = read_json(store, images["OCI"][2])
     base = oci["layers"][0]
     base_diff = read_json(store, oci["config"])["rootfs"]["diff_ids"][0]
-    cfg = {"architecture": "amd64", "os": "linux",
-           "config": {"Entrypoint": ["/bin/sleep", "infinity"],
-                      "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+    settings = {"Entrypoint": entrypoint} if entrypoint else {}
+    settings["Env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    cfg = {"architecture": "amd64", "os": "linux", "config": settings,
            "rootfs": {"type": "layers", "diff_ids": [base_diff]}}
     cfg_desc = dict(mediaType=OCI_CONFIG, **store.put_bytes(json.dumps(cfg, separators=(",", ":")).encode()))
     return manifest(store, cfg_desc, [base])
+
+
+def build_pause(store, images):
+    # CRI's sandbox ("pause") image for the runp tests: an entrypoint that sleeps.
+    return debian_base(store, images, ["/bin/sleep", "infinity"])
+
+
+def build_base(store, images):
+    # The base of rpull's own container image (dist/image), for an image built here.
+    return debian_base(store, images, None)
 
 
 def build_index(store, images):
@@ -360,6 +370,7 @@ IMAGES = {
     "OCI": ("rpull/debian", "bookworm", build_oci),
     "INDEX": ("rpull/multi", "v1", build_index),
     "PAUSE": ("rpull/pause", "v1", build_pause),
+    "BASE": ("rpull/base", "bookworm", build_base),
     "BIG": ("rpull/big", "v1", build_big),
     "REDIRECT": ("rpull/obd-redirect", "v1", build_redirect),
     "SHARED_A": ("rpull/shared-a", "v1", build_shared_a),

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import io.rpull.cli.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -41,7 +42,7 @@ public final class Rpulld {
       return 0;
     }
     if (parsed.isVersionHelpRequested()) {
-      out.println("rpulld " + version());
+      out.println("rpulld " + BuildInfo.of(Rpulld.class).describe());
       return 0;
     }
     if (parsed.hasMatchedOption("--print-config")) {
@@ -65,7 +66,7 @@ public final class Rpulld {
       }
       return 1;
     }
-    err.println("msg=\"rpulld " + version() + " serving\" cri=" + config.criSocket() + " agent=" + config.agentSocket()
+    err.println("msg=\"rpulld " + BuildInfo.of(Rpulld.class).describe() + " serving\" cri=" + config.criSocket() + " agent=" + config.agentSocket()
         + " containerd=" + config.containerdAddress() + " namespace=" + config.namespace() + " snapshotter="
         + config.snapshotter() + " metrics=" + config.metricsAddress().map(Object::toString).orElse("off"));
     CountDownLatch stopped = new CountDownLatch(1);
@@ -83,7 +84,7 @@ public final class Rpulld {
     return 0;
   }
 
-  private static CommandSpec spec() {
+  public static CommandSpec spec() {
     CommandSpec spec = CommandSpec.create().name("rpulld").mixinStandardHelpOptions(true);
     spec.usageMessage().description("The rpull node agent: serves kubelet's CRI image service (full, verified"
         + " pulls through rpull's engine) and the rpull command line's agent socket.",
@@ -120,7 +121,6 @@ public final class Rpulld {
   }
 
   static String version() {
-    String v = Rpulld.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+    return BuildInfo.of(Rpulld.class).version();
   }
 }

@@ -2,6 +2,8 @@ package io.rpull.cli;
 
 import io.rpull.engine.Failures;
 import java.io.PrintWriter;
+import java.io.Writer;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -35,6 +37,24 @@ public final class Main {
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Invocation invocation,
       PullEngines engines) {
     RpullCommand command = new RpullCommand(invocation, engines);
+    CommandLine cli = commandLine(command, out, err);
+    int code = cli.execute(args);
+    if (command.declined.isPresent()) {
+      throw new Declined(command.declined.get());
+    }
+    return code;
+  }
+
+  /**
+   * The command line as {@code rpull --help} shows it, for what is generated from it (shell
+   * completion); it runs nothing.
+   */
+  public static CommandLine described() {
+    PrintWriter sink = new PrintWriter(Writer.nullWriter());
+    return commandLine(new RpullCommand(new LocalInvocation(), new LocalEngines(Map.of())), sink, sink);
+  }
+
+  private static CommandLine commandLine(RpullCommand command, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(command)
         .setOut(out)
         .setErr(err)
@@ -51,10 +71,6 @@ public final class Main {
           return ExitCode.of(error.failure()).code;
         });
     cli.getCommandSpec().usageMessage().exitCodeList(ExitCode.helpList());
-    int code = cli.execute(args);
-    if (command.declined.isPresent()) {
-      throw new Declined(command.declined.get());
-    }
-    return code;
+    return cli;
   }
 }

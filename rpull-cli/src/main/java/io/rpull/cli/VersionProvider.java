@@ -2,15 +2,10 @@ package io.rpull.cli;
 
 import picocli.CommandLine.IVersionProvider;
 
-/** The version Maven wrote into the jar manifest. */
+/** {@code rpull --version}: the version and commit the jar was built from. */
 final class VersionProvider implements IVersionProvider {
   @Override
   public String[] getVersion() {
-    return new String[] {"rpull " + version()};
-  }
-
-  String version() {
-    String version = RpullCommand.class.getPackage().getImplementationVersion();
-    return version == null ? "dev" : version;
+    return new String[] {"rpull " + BuildInfo.of(RpullCommand.class).describe()};
   }
 }
