@@ -16,6 +16,7 @@ Images (all pushed to <registry>/rpull/...):
   batch-a:v1, batch-b:v1  overlaybd, sharing two layers, for the batch-pull test
   cri:v1, cri-a:v1, cri-b:v1, fanout:v1, parity:v1, agent-kill:v1  overlaybd, each pulled only by
                 one rpulld test (crictl, concurrent crictl, eight namespaces, output parity, agent kill)
+  dist:v1       overlaybd, 5 + 7 MiB, pulled only by rpull's container image (DistIT)
   pause:v1      CRI's sandbox image: debian:bookworm's base layer, entrypoint `sleep infinity`
   base:bookworm debian:bookworm's base layer alone: the base of rpull's own image (dist/image)
 With --set bench, the benchmark's images instead (bench/all):
@@ -255,6 +256,11 @@ def build_parity(store, images):
     return obd_image(store, [1 * MiB, 2 * MiB])
 
 
+def build_dist(store, images):
+    # Pulled only by rpull's own container image (DistIT), so that pull downloads it.
+    return obd_image(store, [5 * MiB, 7 * MiB])
+
+
 def build_agent_kill(store, images):
     # Pulled only by the kill-the-agent test, through the per-connection-capped front.
     return obd_image(store, [192 * MiB, 1 * MiB])
@@ -385,6 +391,7 @@ IMAGES = {
     "FANOUT": ("rpull/fanout", "v1", build_fanout),
     "PARITY": ("rpull/parity", "v1", build_parity),
     "AGENT_KILL": ("rpull/agent-kill", "v1", build_agent_kill),
+    "DIST": ("rpull/dist", "v1", build_dist),
 }
 
 

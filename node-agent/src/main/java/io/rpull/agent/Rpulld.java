@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import io.rpull.cli.BuildInfo;
+import io.rpull.cli.Main;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -24,6 +25,7 @@ public final class Rpulld {
   private Rpulld() {}
 
   public static void main(String[] args) {
+    Main.quietUnixSocketWarnings();
     System.exit(run(args, System.out, System.err));
   }
 

@@ -19,8 +19,13 @@ public final class Main {
   private static final Logger NETTY_BOOTSTRAP = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
 
   public static void main(String[] args) {
-    NETTY_BOOTSTRAP.setLevel(Level.SEVERE);
+    quietUnixSocketWarnings();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** For every process that talks gRPC over unix sockets: rpull and rpulld. */
+  public static void quietUnixSocketWarnings() {
+    NETTY_BOOTSTRAP.setLevel(Level.SEVERE);
   }
 
   static int run(String[] args, PrintWriter out, PrintWriter err) {
