@@ -173,8 +173,13 @@ class DistIT {
 
     TestEnv.Run fetch = plainCtr(runNs, "images", "pull", "--plain-http", image);
     assertEquals(0, fetch.exitCode(), fetch.toString());
-    TestEnv.Run run = plainCtr(runNs, "run", "--rm", "--net-host",
+    // As deploy/kubernetes runs it: host network, read-only root, a tmpfs /tmp, /run/rpull shared.
+    Path runtimeDir = Files.createTempDirectory("rpull-dist-run");
+    // (The test containerd lives under /tmp: its mount goes over the tmpfs, so after it.)
+    TestEnv.Run run = plainCtr(runNs, "run", "--rm", "--net-host", "--read-only",
+        "--mount", "type=tmpfs,src=tmpfs,dst=/tmp,options=nosuid:nodev:size=64m",
         "--mount", "type=bind,src=" + containerdDir + ",dst=" + containerdDir + ",options=rbind:rw",
+        "--mount", "type=bind,src=" + runtimeDir + ",dst=/run/rpull,options=rbind:rw",
         image, TestEnv.namespace("rpull"),
         "rpull", "-a", TestEnv.containerd(), "-n", targetNs, "--plain-http", "--download-blobs", wanted);
     assertEquals(0, run.exitCode(), run.toString());
