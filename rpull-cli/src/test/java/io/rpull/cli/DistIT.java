@@ -78,9 +78,23 @@ class DistIT {
       }
       for (String expected : List.of("/usr/bin/rpull", "/usr/bin/rpulld", UNIT.toString(), CONFIG.toString(),
           "/usr/share/man/man1/rpull.1.gz", "/usr/share/man/man8/rpulld.8.gz",
-          "/usr/share/bash-completion/completions/rpull", "/usr/lib/rpull/runtime/bin/java")) {
+          "/usr/share/bash-completion/completions/rpull", "/usr/share/bash-completion/completions/rpulld",
+          "/usr/share/fish/vendor_completions.d/rpull.fish", "/usr/lib/rpull/runtime/bin/java")) {
         assertTrue(files.contains(Path.of(expected)), expected + " is not in the package: " + files);
       }
+      // The man pages render without warnings; bash completes a flag.
+      Map<String, String> pages = Map.of("/usr/share/man/man1/rpull.1.gz", "EXIT STATUS",
+          "/usr/share/man/man8/rpulld.8.gz", "--print-config");
+      for (Map.Entry<String, String> page : pages.entrySet()) {
+        TestEnv.Run man = TestEnv.run(List.of("man", "--warnings", "-l", page.getKey()), Map.of("MANWIDTH", "100"));
+        assertEquals(0, man.exitCode(), man.toString());
+        assertEquals("", man.stderr(), man.toString());
+        assertTrue(man.stdout().contains(page.getValue()), man.toString());
+      }
+      TestEnv.Run complete = sh("bash", "-c", "source /usr/share/bash-completion/completions/rpull;"
+          + " COMP_WORDS=(rpull --download-b); COMP_CWORD=1; COMP_LINE='rpull --download-b'; COMP_POINT=18;"
+          + " _complete_rpull; echo \"${COMPREPLY[@]}\"");
+      assertEquals("--download-blobs", complete.stdout().strip(), complete.toString());
 
       // --version from a shell with no java anywhere: the package's own runtime runs it.
       TestEnv.Run version = withoutJava("rpull", "--version");

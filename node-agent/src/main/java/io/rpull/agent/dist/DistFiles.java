@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * Files the package carries that are generated from the commands themselves, so they never drift
  * from them: {@code dist/build} runs {@code java -cp rpulld-all.jar io.rpull.agent.dist.DistFiles <file>}.
+ * (rpull's completion is its own {@code --completion bash|fish}.)
  */
 public final class DistFiles {
   private DistFiles() {}
@@ -25,12 +26,11 @@ public final class DistFiles {
   static int write(String[] args, PrintStream out, PrintStream err) {
     String source = "rpull " + BuildInfo.of(DistFiles.class).version();
     switch (args.length == 1 ? args[0] : "") {
-      case "completion-rpull" -> out.print(AutoComplete.bash("rpull", Main.described()));
       case "completion-rpulld" -> out.print(AutoComplete.bash("rpulld", new CommandLine(Rpulld.spec())));
       case "man-rpull" -> out.print(rpullPage(Main.described().getCommandSpec(), source).render());
       case "man-rpulld" -> out.print(rpulldPage(Rpulld.spec(), source).render());
       default -> {
-        err.println("usage: DistFiles completion-rpull|completion-rpulld|man-rpull|man-rpulld");
+        err.println("usage: DistFiles completion-rpulld|man-rpull|man-rpulld");
         return 2;
       }
     }
