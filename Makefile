@@ -40,4 +40,5 @@ demo:
 
 clean:
 	$(MVN) -q clean
+	rm -rf dist/target dist/image-builder/target
 	testenv/down

@@ -185,7 +185,8 @@ class DistIT {
     Path containerdDir = Path.of(TestEnv.containerd()).getParent();
     List<Path> before = OverlaybdPullIT.snapshotDirs();
 
-    TestEnv.Run fetch = plainCtr(runNs, "images", "pull", "--plain-http", image);
+    // --local: the client fetches (containerd 1.6 has no transfer service for ctr 2.x to use).
+    TestEnv.Run fetch = plainCtr(runNs, "images", "pull", "--local", "--plain-http", image);
     assertEquals(0, fetch.exitCode(), fetch.toString());
     // As deploy/kubernetes runs it: host network, read-only root, a tmpfs /tmp, /run/rpull shared.
     Path runtimeDir = Files.createTempDirectory("rpull-dist-run");
