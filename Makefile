@@ -13,6 +13,7 @@ dist: build
 	testenv/install
 	dist/build
 	eval "$$(testenv/up 2)" && dist/image "$$RPULL_REGISTRY/rpull/rpull" "$$RPULL_IMAGE_BASE@$$RPULL_IMAGE_BASE_DIGEST" --allow-http
+	@echo "dist: packages in dist/target; the test environment stays up for the image (testenv/down stops it)"
 
 ## All unit tests (Java, and the benchmark's row checks), then the integration tests against the real test environment, once with
 ## containerd 2.x and once with containerd 1.6. Installs whatever the environment needs.
