@@ -73,6 +73,9 @@ public final class ImageBuilder {
         .setEntrypoint(HOME + "/bin/rpull");
     for (String label : labels) {
       int eq = label.indexOf('=');
+      if (eq < 1) {
+        usage("a label is key=value, not " + label);
+      }
       builder.addLabel(label.substring(0, eq), label.substring(eq + 1));
     }
     Containerizer containerizer = Containerizer.to(RegistryImage.named(target)
