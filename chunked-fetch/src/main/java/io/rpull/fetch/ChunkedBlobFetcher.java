@@ -60,6 +60,12 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     if (offset == blob.size()) {
       return InputStream.nullInputStream();
     }
+    return new ResumingBlobStream(at -> openFrom(transport, blob, at, counter),
+        options.retry().attempts("fetch " + blob.digest()), offset, blob.size(), blob.hosts().size() > 1);
+  }
+
+  /** One opening of {@code blob} at {@code offset}: the first host, in order, that answers. */
+  private InputStream openFrom(RegistryTransport transport, BlobLocation blob, long offset, FetchEvents counter) {
     long firstEnd = Math.min(blob.size(), offset + options.chunkSize());
     RegistryException last = null;
     for (int i = 0; i < blob.hosts().size(); i++) {

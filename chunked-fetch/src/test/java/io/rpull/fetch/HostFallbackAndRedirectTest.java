@@ -127,6 +127,37 @@ class HostFallbackAndRedirectTest {
   }
 
   @Test
+  void aMirrorThatGoesAwayMidBlob_theRegistryServesTheRest_fromTheByteReached() throws Exception {
+    int half = blob.length / 2;
+    AtomicInteger mirrorGets = new AtomicInteger();
+    RangeDispatcher origin = new RangeDispatcher(blob);
+    try (MockWebServer mirror = new MockWebServer(); MockWebServer registryItself = new MockWebServer()) {
+      // A pull-through cache answering a cold blob whole (distribution ignores Range there), stopped
+      // halfway through the body; asked again, it no longer has it.
+      mirror.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest r) {
+          if (mirrorGets.incrementAndGet() > 1) {
+            return new MockResponse.Builder().code(404).build();
+          }
+          return new MockResponse.Builder().code(200)
+              .body(new okio.Buffer().write(java.util.Arrays.copyOf(blob, half)))
+              .setHeader("Content-Length", String.valueOf(blob.length))
+              .onResponseEnd(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build();
+        }
+      });
+      registryItself.setDispatcher(origin);
+      mirror.start();
+      registryItself.start();
+      RegistryHost mirrorHost = new RegistryHost(mirror.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class),
+          TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
+      assertArrayEquals(blob, fetch(List.of(mirrorHost, TestHosts.plain(registryItself))));
+      assertEquals("bytes=" + half + "-" + (half + CHUNK - 1), origin.ranges.get(0),
+          "the registry is asked from the byte the mirror reached: " + origin.ranges);
+    }
+  }
+
+  @Test
   void aLoopbackRegistryAnsweringPlainHttp_isAskedOverHttp_onlyWhenAllowedToFallBack() throws Exception {
     try (PlainHttpOnly plain = new PlainHttpOnly(blob)) {
       HttpUrl overHttps = HttpUrl.get("https://127.0.0.1:" + plain.port() + "/v2/");
