@@ -19,6 +19,7 @@ Images (all pushed to <registry>/rpull/...):
   dist:v1       overlaybd, 5 + 7 MiB, pulled only by rpull's container image (DistIT)
   pause:v1      CRI's sandbox image: debian:bookworm's base layer, entrypoint `sleep infinity`
   base:bookworm debian:bookworm's base layer alone: the base of rpull's own image (dist/image)
+With --set fleet, the simulated cluster's image instead (bench/fleet): fleet:v1, overlaybd, 256 MiB in 4 layers.
 With --set bench, the benchmark's images instead (bench/all):
   obd-4g:v1     overlaybd, 4 GiB in six layers
   oci-1g:v1     plain OCI, twelve gzip layers of application-like files, 1.5 GiB compressed
@@ -369,6 +370,11 @@ BENCH_IMAGES = {
     **{f"EIGHT_{n}": (f"rpull/eight-{n}", "v1", build_eight(n)) for n in range(1, 9)},
 }
 
+# Built and pushed only with --set fleet (bench/fleet): the image every simulated node pulls.
+FLEET_IMAGES = {
+    "FLEET": ("rpull/fleet", "v1", lambda store, images: obd_image(store, [96 * MiB, 64 * MiB, 64 * MiB, 32 * MiB])),
+}
+
 # key -> (repository, tag, builder); builders may use images built before them.
 IMAGES = {
     "OBD": ("rpull/obd", "v1", build_obd),
@@ -447,12 +453,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--registry", required=True)
     ap.add_argument("--cache", required=True)
-    ap.add_argument("--set", choices=("test", "bench"), default="test")
+    ap.add_argument("--set", choices=("test", "bench", "fleet"), default="test")
     args = ap.parse_args()
     store = BlobStore(args.cache)
-    catalog = os.path.join(args.cache, "images.json" if args.set == "test" else "bench-images.json")
+    sets = {"test": ("images.json", IMAGES), "bench": ("bench-images.json", BENCH_IMAGES),
+            "fleet": ("fleet-images.json", FLEET_IMAGES)}
+    catalog_name, wanted = sets[args.set]
+    catalog = os.path.join(args.cache, catalog_name)
     images = json.load(open(catalog)) if os.path.exists(catalog) else {}
-    for key, (repo, tag, build) in (IMAGES if args.set == "test" else BENCH_IMAGES).items():
+    for key, (repo, tag, build) in wanted.items():
         if key in images and store.has(images[key][2]["digest"]):
             continue
         log(f"building {repo}:{tag} (once; cached in {args.cache})")
