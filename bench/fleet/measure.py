@@ -9,7 +9,8 @@ own containerd, overlaybd-snapshotter and rpulld; the origin behind one shaped u
 pull-through cache), then every node's rpulld pulls the fleet image at the same moment, handed
 over through its agent socket as `rpull --download-blobs` does:
   direct  each node from the origin
-  cache   each node through the pull-through cache (hosts.toml mirror, falling back to the origin)
+  cache   each node through the distribution 2.8 pull-through cache (hosts.toml mirror, origin fallback)
+  cache-v3  the same through distribution v3's
 A row records the time until every node has the whole image, each node's time, the bytes the
 origin served (its access log) and what each node fetched. A row checks itself and is refused,
 not written, unless every node ended complete (ctr images check), each fetched the whole image
@@ -90,7 +91,7 @@ def run_once(n, path, env, mirror_down_after=None):
         procs.append((i, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     if mirror_down_after is not None:
         time.sleep(mirror_down_after)
-        sh(os.path.join(HERE, "cache"), "stop", env=env)
+        sh(os.path.join(HERE, "cache"), "stop", "3" if path == "cache-v3" else "2", env=env)
     nodes = []
     for i, p in procs:
         out, err = p.communicate(timeout=1800)
@@ -164,8 +165,11 @@ def plot(rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nodes", default="1,2,4,8")
-    ap.add_argument("--paths", default="direct,cache")
+    ap.add_argument("--paths", default="direct,cache,cache-v3")
     ap.add_argument("--mirror-down", type=int, default=0, help="nodes for the mirror-down run (0: none)")
+    ap.add_argument("--mirror-down-path", default="cache", help="the cache stopped in the mirror-down run")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the earlier results of paths not run now (the report then mixes runs)")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
     if args.report:
@@ -189,10 +193,14 @@ def main():
                 rows.append(row)
         if args.mirror_down:
             # About a third of the way into a cold cache run.
-            rows.append(run_once(args.mirror_down, "cache", env, mirror_down_after=2))
+            rows.append(run_once(args.mirror_down, args.mirror_down_path, env, mirror_down_after=2))
             print(json.dumps({k: rows[-1][k] for k in ("n", "path", "all_done_s", "origin_bytes")}), flush=True)
     finally:
         subprocess.run([os.path.join(HERE, "down")], env=env, check=False)
+    if args.keep and os.path.exists(RESULTS):
+        ran = {(r["n"], r["path"], bool(r.get("mirror_down_after_s"))) for r in rows}
+        rows = [r for r in json.load(open(RESULTS))
+                if (r["n"], r["path"], bool(r.get("mirror_down_after_s"))) not in ran] + rows
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as f:
         json.dump(rows, f, indent=1)
