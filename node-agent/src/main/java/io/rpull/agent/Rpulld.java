@@ -1,5 +1,7 @@
 package io.rpull.agent;
 
+import io.rpull.cli.BuildInfo;
+import io.rpull.cli.Main;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -7,8 +9,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import io.rpull.cli.BuildInfo;
-import io.rpull.cli.Main;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -68,9 +68,10 @@ public final class Rpulld {
       }
       return 1;
     }
-    err.println("msg=\"rpulld " + BuildInfo.of(Rpulld.class).describe() + " serving\" cri=" + config.criSocket() + " agent=" + config.agentSocket()
-        + " containerd=" + config.containerdAddress() + " namespace=" + config.namespace() + " snapshotter="
-        + config.snapshotter() + " metrics=" + config.metricsAddress().map(Object::toString).orElse("off"));
+    err.println("msg=\"rpulld " + BuildInfo.of(Rpulld.class).describe() + " serving\" cri=" + config.criSocket()
+        + " agent=" + config.agentSocket() + " containerd=" + config.containerdAddress() + " namespace="
+        + config.namespace() + " snapshotter=" + config.snapshotter() + " metrics="
+        + config.metricsAddress().map(Object::toString).orElse("off"));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.drain();
@@ -123,6 +124,6 @@ public final class Rpulld {
   }
 
   static String version() {
-    return BuildInfo.of(Rpulld.class).version();
+    return BuildInfo.versionOf(Rpulld.class);
   }
 }

@@ -19,9 +19,18 @@ import java.util.jar.Manifest;
 public record BuildInfo(String version, Optional<String> commit, boolean modified) {
   static final String UNKNOWN_VERSION = "dev";
 
-  /** The build of the jar that holds {@code type}. */
+  /** The build of the jar that holds {@code type}: reads the jar's manifest, for --version and logs. */
   public static BuildInfo of(Class<?> type) {
     return fromManifest(manifestOf(type));
+  }
+
+  /**
+   * The version alone, as the class loader already read it from the manifest: no file is opened,
+   * so every pull can name it (its User-Agent).
+   */
+  public static String versionOf(Class<?> type) {
+    Package p = type.getPackage();
+    return present(p == null ? null : p.getImplementationVersion()).orElse(UNKNOWN_VERSION);
   }
 
   static BuildInfo fromManifest(Optional<Manifest> manifest) {

@@ -254,7 +254,7 @@ final class RpullCommand implements Callable<Integer> {
     Duration connect = connectTimeout.isZero() ? Duration.ofSeconds(10) : connectTimeout;
     RegistrySettings settings = new RegistrySettings(Optional.ofNullable(hostsDir).map(invocation::resolve),
         plainHttp, tls, DockerConfigCredentials.load(invocation.environment(), CredentialHelper.system()), fetch,
-        connect, stallTimeout, "rpull/" + BuildInfo.of(RpullCommand.class).version(),
+        connect, stallTimeout, "rpull/" + BuildInfo.versionOf(RpullCommand.class),
         httpDump || httpTrace ? Optional.of(new RegistrySettings.HttpLog(err, httpDump)) : Optional.empty());
     PullEngines.Opened opened;
     try {

@@ -40,5 +40,6 @@ class BuildInfoTest {
   @Test
   void classesOutsideAJarAreADevelopmentBuild() {
     assertEquals(new BuildInfo("dev", Optional.empty(), false), BuildInfo.of(BuildInfoTest.class));
+    assertEquals("dev", BuildInfo.versionOf(BuildInfoTest.class));
   }
 }

@@ -24,7 +24,7 @@ public final class DistFiles {
   }
 
   static int write(String[] args, PrintStream out, PrintStream err) {
-    String source = "rpull " + BuildInfo.of(DistFiles.class).version();
+    String source = "rpull " + BuildInfo.versionOf(DistFiles.class);
     switch (args.length == 1 ? args[0] : "") {
       case "completion-rpulld" -> out.print(AutoComplete.bash("rpulld", new CommandLine(Rpulld.spec())));
       case "man-rpull" -> out.print(rpullPage(Main.described().getCommandSpec(), source).render());
