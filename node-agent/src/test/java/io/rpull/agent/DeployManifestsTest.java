@@ -118,21 +118,7 @@ class DeployManifestsTest {
       assertTrue(parsed.hasMatchedOption("--download-blobs"), "a warm pull is a full pull: " + rpull);
       assertEquals("k8s.io", parsed.matchedOptionValue("--namespace", ""), "kubelet looks in k8s.io");
       Path list = Path.of(parsed.<String>matchedOptionValue("--from-file", ""));
-      JsonNode listVolume = null;
-      for (JsonNode container : containers(pod)) {
-        for (JsonNode mount : container.path("volumeMounts")) {
-          if (list.getParent().toString().equals(mount.path("mountPath").asText())) {
-            for (JsonNode volume : pod.path("volumes")) {
-              if (volume.path("name").asText().equals(mount.path("name").asText())) {
-                listVolume = volume;
-              }
-            }
-          }
-        }
-      }
-      if (listVolume == null) {
-        fail(list + " is on no mounted volume");
-      }
+      JsonNode listVolume = volumeMountedAt(pod, list.getParent().toString());
       JsonNode configMap = configMaps.get(listVolume.path("configMap").path("name").asText());
       if (configMap == null) {
         fail("no ConfigMap " + listVolume.path("configMap") + " in deploy/kubernetes");
@@ -175,6 +161,22 @@ class DeployManifestsTest {
     CommandLine.ParseResult parsed = new CommandLine(Rpulld.spec())
         .parseArgs(java.util.Arrays.copyOfRange(words, 1, words.length));
     assertEquals(Rpulld.DEFAULT_CONFIG, parsed.matchedOptionValue("--config", null));
+  }
+
+  /** The volume some container of {@code pod} mounts at {@code path}; fails the test when none does. */
+  private static JsonNode volumeMountedAt(JsonNode pod, String path) {
+    for (JsonNode container : containers(pod)) {
+      for (JsonNode mount : container.path("volumeMounts")) {
+        if (path.equals(mount.path("mountPath").asText())) {
+          for (JsonNode volume : pod.path("volumes")) {
+            if (volume.path("name").asText().equals(mount.path("name").asText())) {
+              return volume;
+            }
+          }
+        }
+      }
+    }
+    return fail(path + " is on no mounted volume");
   }
 
   private static List<JsonNode> podSpecs() throws IOException {

@@ -43,10 +43,15 @@ class DistIT {
     return TestEnv.run(List.of(command), Map.of());
   }
 
-  private static TestEnv.Run withoutJava(String... command) throws Exception {
+  /** {@code command} in a private mount namespace where no JDK of the machine can be found. */
+  private static List<String> withoutJava(String... command) {
     List<String> line = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c", WITHOUT_JAVA, "sh"));
     line.addAll(List.of(command));
-    return TestEnv.run(line, Map.of());
+    return line;
+  }
+
+  private static TestEnv.Run runWithoutJava(String... command) throws Exception {
+    return TestEnv.run(withoutJava(command), Map.of());
   }
 
   private static boolean installed() throws Exception {
@@ -97,12 +102,12 @@ class DistIT {
       assertEquals("--download-blobs", complete.stdout().strip(), complete.toString());
 
       // --version from a shell with no java anywhere: the package's own runtime runs it.
-      TestEnv.Run version = withoutJava("rpull", "--version");
+      TestEnv.Run version = runWithoutJava("rpull", "--version");
       assertEquals(0, version.exitCode(), version.toString());
       assertTrue(version.stdout().strip().matches("rpull \\S+ \\(commit " + headCommit() + "(, modified)?\\)"),
           version.toString());
       // The class-data archive a user may record; removal must take it too.
-      assertEquals(0, withoutJava("env", "RPULL_CDS_DUMP=1", "rpull", "--no-agent", "--version").exitCode());
+      assertEquals(0, runWithoutJava("env", "RPULL_CDS_DUMP=1", "rpull", "--no-agent", "--version").exitCode());
       assertTrue(Files.exists(Path.of("/usr/lib/rpull/lib/rpull-all.jsa")));
 
       startTheUnitsCommandAndPullThroughIt();
@@ -143,9 +148,8 @@ class DistIT {
         .replace("address = \"127.0.0.1:9347\"", "address = \"\""));
     assertTrue(Files.readString(CONFIG).contains(sockets.toString()), "the default config names the sockets");
     Path log = sockets.resolve("rpulld.log");
-    List<String> command = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c", WITHOUT_JAVA, "sh"));
-    command.addAll(List.of(execStart.split(" ")));
-    Process rpulld = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process rpulld = new ProcessBuilder(withoutJava(execStart.split(" "))).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
     try {
       Path agentSocket = sockets.resolve("agent.sock");
       TestEnv.Run pull = null;
