@@ -12,8 +12,9 @@ A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64
 
 
-def node(i, fetched=100, complete=True):
-    return {"node": i, "seconds": float(i), "exit": 0, "bytes_fetched": fetched, "complete": complete, "detail": ""}
+def node(i, fetched=100, complete=True, warm=0, by_agent=None):
+    return {"node": i, "seconds": float(i), "exit": 0, "bytes_fetched": fetched, "complete": complete,
+            "warm_layers": warm, "by_agent": by_agent, "detail": ""}
 
 
 class OriginBytesTest(unittest.TestCase):
@@ -47,9 +48,37 @@ class CheckRowTest(unittest.TestCase):
     def test_an_origin_that_served_nothing_refuses_the_row(self):
         self.assertIn("nothing served", measure.check_row(self.row([node(1), node(2)], origin=0), 100))
 
+    def test_a_node_that_held_layers_before_the_pull_refuses_the_row(self):
+        self.assertIn("held 2 of the image's layers before", measure.check_row(self.row([node(1), node(2, warm=2)]), 100))
+
+    def test_a_pull_the_agent_did_not_log_refuses_the_row(self):
+        self.assertIn("not handed to the agent",
+                      measure.check_row(self.row([node(1, by_agent=True), node(2, by_agent=False)]), 100))
+
     def test_summary_is_the_slowest_node_and_the_median(self):
         self.assertEqual({"all_done_s": 3.0, "p50_s": 2.0, "max_s": 3.0},
                          measure.summarize(self.row([node(1), node(2), node(3)], n=3)))
+
+
+class ReportTest(unittest.TestCase):
+    def row(self, n, path, client=None, down=None, origin=100):
+        r = {"n": n, "path": path, "image_bytes": 100, "origin_bytes": origin, "all_done_s": 1.0, "p50_s": 1.0,
+             "max_s": 1.0, "mirror_down_after_s": down}
+        if client:
+            r["client"] = client
+        return r
+
+    def test_rows_without_a_client_are_rpull_rows_and_mirror_runs_come_last(self):
+        lines = measure.report([self.row(4, "dragonfly", down=2), self.row(2, "direct", origin=200),
+                                self.row(1, "dragonfly", "ctr-rpull")]).splitlines()[2:]
+        self.assertTrue(lines[0].startswith("| 1 | dragonfly | ctr-rpull |"), lines[0])
+        self.assertTrue(lines[1].startswith("| 2 | direct | rpull |"), lines[1])
+        self.assertTrue(lines[1].endswith("| 2.00 |"), lines[1])
+        self.assertTrue(lines[2].startswith("| 4 | dragonfly, every dfdaemon stopped at 2 s | rpull |"), lines[2])
+
+    def test_a_rerun_replaces_only_its_own_rows(self):
+        self.assertEqual(measure.row_key(self.row(2, "direct")), measure.row_key(self.row(2, "direct", "rpull")))
+        self.assertNotEqual(measure.row_key(self.row(2, "direct")), measure.row_key(self.row(2, "direct", down=2)))
 
 
 if __name__ == "__main__":
