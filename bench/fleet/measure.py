@@ -9,7 +9,8 @@ For each node count N, path and client, a fresh fleet (bench/fleet/up N: N netwo
 with its own containerd, overlaybd-snapshotter and rpulld; the origin behind one shaped uplink;
 cold pull-through caches; for the dragonfly path, bench/fleet/dragonfly start), then every node
 pulls the fleet image at the same moment, from inside its namespace:
-  rpull      `rpull --download-blobs`, handed over to the node's rpulld through its agent socket
+  rpull      the warm-pull DaemonSet's `rpull --download-blobs`, handed over to the node's rpulld
+  rpull-16m  the same, rpulld with 16 MiB chunks (Dragonfly's setting that matters: see docs/fleet.md)
   ctr-rpull  accelerated-container-image's `ctr rpull --download-blobs`, for comparison
 through one of the hosts directories:
   direct     each node from the origin
@@ -34,7 +35,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-RESULTS = os.path.join(ROOT, "bench", "results", "fleet.json")
+RESULTS = os.environ.get("RPULL_FLEET_RESULTS", os.path.join(ROOT, "bench", "results", "fleet.json"))
 DOC = os.path.join(ROOT, "docs", "fleet.md")
 PLOT = os.path.join(ROOT, "docs", "fleet.png")
 WARM_DAEMONSET = os.path.join(ROOT, "deploy", "kubernetes", "rpull-warm-daemonset.yaml")
@@ -79,9 +80,18 @@ def sh(*args, env=None, check=True):
     return subprocess.run(args, check=check, text=True, capture_output=True, env=env)
 
 
-def fleet_up(n, path, env):
+# rpulld's settings per client: the defaults, or chunks of 16 MiB, which Dragonfly schedules through
+# its P2P network (a range of at most its 4 MiB minimum piece goes to the origin directly).
+RPULLD_ARGS = {"rpull": "", "rpull-16m": "--chunk-size 16MiB --chunks-per-blob 3", "ctr-rpull": ""}
+
+
+def is_rpull(client):
+    return client.startswith("rpull")
+
+
+def fleet_up(n, path, client, env):
     subprocess.run([os.path.join(HERE, "down")], env=env, check=False)
-    out = sh(os.path.join(HERE, "up"), str(n), env=env).stdout
+    out = sh(os.path.join(HERE, "up"), str(n), env={**env, "RPULL_FLEET_RPULLD_ARGS": RPULLD_ARGS[client]}).stdout
     env = {**env, **dict(re.findall(r"^export (\w+)=(.*)$", out, re.M))}
     if path == "dragonfly":
         sh(os.path.join(HERE, "dragonfly"), "start", env=env)
@@ -100,7 +110,7 @@ def warm_pull_command():
 
 def namespace(client):
     """The containerd namespace a client's pull lands in."""
-    if client == "rpull":
+    if is_rpull(client):
         command = warm_pull_command()
         return command[command.index("-n") + 1]
     return "fleet"
@@ -117,7 +127,7 @@ def pull_command(client, node, hosts, env):
     """
     ns = ["ip", "netns", "exec", f"rpf-node{node}"]
     d = os.path.join(env["RPULL_FLEET_DIR"], f"node{node}")
-    if client == "rpull":
+    if is_rpull(client):
         images = os.path.join(d, "warm-images.txt")
         with open(images, "w") as f:
             f.write(env["RPULL_IMAGE_FLEET"] + "\n")
@@ -155,7 +165,7 @@ def stop_mirror(path, n, env):
 
 
 def run_once(n, path, client, env, mirror_down_after=None):
-    env = fleet_up(n, path, env)
+    env = fleet_up(n, path, client, env)
     d = env["RPULL_FLEET_DIR"]
     layers = {l["digest"]: int(l["size"]) for l in manifest_layers(env)}
     warm = {i: layers_in_store(i, layers, env) for i in range(1, n + 1)}
@@ -179,7 +189,7 @@ def run_once(n, path, client, env, mirror_down_after=None):
                    "images", "check", env={**env, "CONTAINERD_SNAPSHOTTER": "overlaybd"}, check=False)
         complete = p.returncode == 0 and "complete" in check.stdout and "incomplete" not in check.stdout
         agent = None
-        if client == "rpull":  # handed over: the node's rpulld logged the pull as its own
+        if is_rpull(client):  # handed over: the node's rpulld logged the pull as its own
             with open(os.path.join(node, "rpulld.log")) as f:
                 agent = any(re.search(rf"msg=pull .*namespace={re.escape(namespace(client))} .*result=success", l)
                             for l in f)
@@ -192,7 +202,7 @@ def run_once(n, path, client, env, mirror_down_after=None):
         served = origin_bytes(f.readlines()[skip:])
     image_bytes = sum(layers.values())
     row = {"n": n, "path": path, "client": client, "uplink": env["RPULL_FLEET_UPLINK"],
-           "image_bytes": image_bytes, "origin_bytes": sum(served.values()), "nodes": nodes,
+           "rpulld_args": RPULLD_ARGS[client], "image_bytes": image_bytes, "origin_bytes": sum(served.values()), "nodes": nodes,
            "mirror_down_after_s": mirror_down_after}
     problem = check_row(row, image_bytes)
     if problem:
