@@ -227,13 +227,20 @@ def row_key(r):
 
 
 MIRROR = {"cache": "cache", "cache-v3": "cache", "dragonfly": "every dfdaemon"}
+PATHS = ["direct", "cache", "cache-v3", "dragonfly"]
+CLIENTS = list(RPULLD_ARGS)
+
+
+def report_order(r):
+    _, path, client, down = row_key(r)
+    return (down, r["n"], PATHS.index(path) if path in PATHS else len(PATHS), CLIENTS.index(client))
 
 
 def report(rows):
     image = rows[0]["image_bytes"]
     out = ["| nodes | path | client | every node done | p50 per node | max per node | origin served | origin ÷ image |",
            "|---:|---|---|---:|---:|---:|---:|---:|"]
-    for r in sorted(rows, key=lambda r: (row_key(r)[3], r["n"], r["path"], row_key(r)[2])):
+    for r in sorted(rows, key=report_order):
         label = r["path"] + (f", {MIRROR[r['path']]} stopped at {r['mirror_down_after_s']} s"
                              if r.get("mirror_down_after_s") else "")
         out.append(f"| {r['n']} | {label} | {row_key(r)[2]} | {r['all_done_s']:.1f} s | {r['p50_s']:.1f} s "
@@ -250,17 +257,19 @@ def plot(rows):
         print("matplotlib not installed: no plot (bench/.venv has it)", file=sys.stderr)
         return False
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    lines = sorted({row_key(r)[1:3] for r in rows if not r.get("mirror_down_after_s")})
+    lines = sorted({row_key(r)[1:3] for r in rows if not r.get("mirror_down_after_s")},
+                   key=lambda pc: (PATHS.index(pc[0]), CLIENTS.index(pc[1])))
     for path, client in lines:
         rs = sorted((r for r in rows if row_key(r)[1:] == (path, client, False)), key=lambda r: r["n"])
         label = path if client == "rpull" else f"{path} ({client})"
-        style = "o-" if client == "rpull" else "x--"
-        a.plot([r["n"] for r in rs], [r["origin_bytes"] / 2**20 for r in rs], style, label=label)
-        b.plot([r["n"] for r in rs], [r["all_done_s"] for r in rs], style, label=label)
+        style = {"rpull": "o-", "rpull-16m": "s-."}.get(client, "x--")
+        color = f"C{PATHS.index(path)}"  # one colour per path, one line style per client
+        a.plot([r["n"] for r in rs], [r["origin_bytes"] / 2**20 for r in rs], style, color=color, label=label)
+        b.plot([r["n"] for r in rs], [r["all_done_s"] for r in rs], style, color=color, label=label)
     a.set(xlabel="nodes", ylabel="MiB the origin served", title="origin bytes")
     b.set(xlabel="nodes", ylabel="s until every node is complete", title="completion time")
     for ax in (a, b):
-        ax.legend()
+        ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(PLOT, dpi=90)
