@@ -10,7 +10,6 @@ with its own containerd, overlaybd-snapshotter and rpulld; the origin behind one
 cold pull-through caches; for the dragonfly path, bench/fleet/dragonfly start), then every node
 pulls the fleet image at the same moment, from inside its namespace:
   rpull      the warm-pull DaemonSet's `rpull --download-blobs`, handed over to the node's rpulld
-  rpull-16m  the same, rpulld with 16 MiB chunks (Dragonfly's setting that matters: see docs/fleet.md)
   ctr-rpull  accelerated-container-image's `ctr rpull --download-blobs`, for comparison
 through one of the hosts directories:
   direct     each node from the origin
@@ -80,9 +79,13 @@ def sh(*args, env=None, check=True):
     return subprocess.run(args, check=check, text=True, capture_output=True, env=env)
 
 
-# rpulld's settings per client: the defaults, or chunks of 16 MiB, which Dragonfly schedules through
-# its P2P network (a range of at most its 4 MiB minimum piece goes to the origin directly).
-RPULLD_ARGS = {"rpull": "", "rpull-16m": "--chunk-size 16MiB --chunks-per-blob 3", "ctr-rpull": ""}
+# rpulld's settings per client (RPULL_FLEET_RPULLD_ARGS overrides them for experiments).
+RPULLD_ARGS = {"rpull": "", "ctr-rpull": ""}
+
+
+def rpulld_args(client, env):
+    """The client's rpulld settings; RPULL_FLEET_RPULLD_ARGS, when set, instead (for experiments)."""
+    return env.get("RPULL_FLEET_RPULLD_ARGS") or RPULLD_ARGS[client]
 
 
 def is_rpull(client):
@@ -91,7 +94,7 @@ def is_rpull(client):
 
 def fleet_up(n, path, client, env):
     subprocess.run([os.path.join(HERE, "down")], env=env, check=False)
-    out = sh(os.path.join(HERE, "up"), str(n), env={**env, "RPULL_FLEET_RPULLD_ARGS": RPULLD_ARGS[client]}).stdout
+    out = sh(os.path.join(HERE, "up"), str(n), env={**env, "RPULL_FLEET_RPULLD_ARGS": rpulld_args(client, env)}).stdout
     env = {**env, **dict(re.findall(r"^export (\w+)=(.*)$", out, re.M))}
     if path == "dragonfly":
         sh(os.path.join(HERE, "dragonfly"), "start", env=env)
@@ -202,7 +205,9 @@ def run_once(n, path, client, env, mirror_down_after=None):
         served = origin_bytes(f.readlines()[skip:])
     image_bytes = sum(layers.values())
     row = {"n": n, "path": path, "client": client, "uplink": env["RPULL_FLEET_UPLINK"],
-           "rpulld_args": RPULLD_ARGS[client], "image_bytes": image_bytes, "origin_bytes": sum(served.values()), "nodes": nodes,
+           "rpulld_args": rpulld_args(client, env),
+           "dragonfly": {k: env[k] for k in ("RPULL_FLEET_D7Y_SCHEDULING", "RPULL_FLEET_D7Y_PREFETCH") if k in env},
+           "image_bytes": image_bytes, "origin_bytes": sum(served.values()), "nodes": nodes,
            "mirror_down_after_s": mirror_down_after}
     problem = check_row(row, image_bytes)
     if problem:
@@ -262,7 +267,7 @@ def plot(rows):
     for path, client in lines:
         rs = sorted((r for r in rows if row_key(r)[1:] == (path, client, False)), key=lambda r: r["n"])
         label = path if client == "rpull" else f"{path} ({client})"
-        style = {"rpull": "o-", "rpull-16m": "s-."}.get(client, "x--")
+        style = "o-" if client == "rpull" else "x--"
         color = f"C{PATHS.index(path)}"  # one colour per path, one line style per client
         a.plot([r["n"] for r in rs], [r["origin_bytes"] / 2**20 for r in rs], style, color=color, label=label)
         b.plot([r["n"] for r in rs], [r["all_done_s"] for r in rs], style, color=color, label=label)

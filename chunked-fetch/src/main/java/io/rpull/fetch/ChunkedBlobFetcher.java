@@ -75,12 +75,20 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
       }
       RegistryHost host = blob.hosts().get(i);
       BlobRoute route = new BlobRoute(host, blob, transport, counter);
+      // A mirror is asked for the whole blob in one request, as containerd asks it: the engine behind
+      // it (Dragonfly, a pull-through cache, Spegel) fetches, shares and parallelises whole blobs, and
+      // takes a small range for a download of its own (dfdaemon sends a range of at most its 4 MiB
+      // minimum piece straight to the registry, bypassing its P2P network). Resuming asks for ranges.
+      boolean whole = host.mirror() && offset == 0;
       Response first;
       try {
         boolean another = i + 1 < blob.hosts().size();
+        RetryPolicy.Attempt<Response> open = whole
+            ? () -> openWhole(route)
+            : () -> openRange(route, offset, firstEnd);
         first = options.retry().run("fetch " + blob.digest(), () -> another
-            ? RegistryTransport.leavingUnreachable(() -> openRange(route, offset, firstEnd), host.authority())
-            : openRange(route, offset, firstEnd));
+            ? RegistryTransport.leavingUnreachable(open, host.authority())
+            : open.run());
       } catch (IOException e) {
         last = RegistryClient.network("fetch " + blob.digest() + " from " + host.authority(), e);
         continue;
@@ -91,7 +99,7 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
         last = e;
         continue;
       }
-      if (first.code() == 200) {
+      if (first.code() == 200 || whole) {
         return new WholeBodyStream(first, blob, offset, (digest, n) -> received(route, n));
       }
       return new OrderedChunkStream(this, route, offset, firstEnd, first.body().byteStream(), options.chunksPerBlob(),
@@ -263,6 +271,15 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
     Response response = route.transport.execute(route.host, rangeRequest(route.registryUrl(), start, end));
     route.remember(response.request().url());
     return validated(route.blob, response, start, end);
+  }
+
+  private Response openWhole(BlobRoute route) throws IOException {
+    Response response = route.transport.execute(route.host, new Request.Builder()
+        .url(route.registryUrl())
+        .header("Accept-Encoding", "identity")
+        .build());
+    route.remember(response.request().url());
+    return validated(route.blob, response, 0, route.blob.size());
   }
 
   private static Request rangeRequest(HttpUrl url, long start, long end) {

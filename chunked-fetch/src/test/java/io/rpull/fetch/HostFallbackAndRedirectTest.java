@@ -127,6 +127,27 @@ class HostFallbackAndRedirectTest {
   }
 
   @Test
+  void aMirrorIsAskedForTheWholeBlobInOneRequest_theRegistryInChunks() throws Exception {
+    RangeDispatcher engine = new RangeDispatcher(blob);
+    RangeDispatcher origin = new RangeDispatcher(blob);
+    try (MockWebServer mirror = new MockWebServer(); MockWebServer registryItself = new MockWebServer()) {
+      mirror.setDispatcher(engine);
+      registryItself.setDispatcher(origin);
+      mirror.start();
+      registryItself.start();
+      RegistryHost mirrorHost = new RegistryHost(mirror.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class),
+          TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
+      // A P2P daemon schedules a whole blob through its peers; a 64 KiB range it would fetch alone.
+      assertArrayEquals(blob, fetch(List.of(mirrorHost, TestHosts.plain(registryItself))));
+      assertEquals(List.of(""), engine.ranges, "one request without Range");
+      assertEquals(List.of(), origin.ranges);
+
+      assertArrayEquals(blob, fetch(List.of(TestHosts.plain(registryItself))));
+      assertEquals(6, origin.ranges.size(), "the registry itself in chunks: " + origin.ranges);
+    }
+  }
+
+  @Test
   void aMirrorThatGoesAwayMidBlob_theRegistryServesTheRest_fromTheByteReached() throws Exception {
     int half = blob.length / 2;
     AtomicInteger mirrorGets = new AtomicInteger();
