@@ -126,17 +126,21 @@ class HostFallbackAndRedirectTest {
         skipped.toString());
   }
 
+  /** Starts {@code server} answering with {@code dispatcher}; returns it as a mirror of registry "reg". */
+  private static RegistryHost started(MockWebServer server, Dispatcher dispatcher) throws Exception {
+    server.setDispatcher(dispatcher);
+    server.start();
+    return new RegistryHost(server.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class),
+        TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
+  }
+
   @Test
   void aMirrorIsAskedForTheWholeBlobInOneRequest_theRegistryInChunks() throws Exception {
     RangeDispatcher engine = new RangeDispatcher(blob);
     RangeDispatcher origin = new RangeDispatcher(blob);
     try (MockWebServer mirror = new MockWebServer(); MockWebServer registryItself = new MockWebServer()) {
-      mirror.setDispatcher(engine);
-      registryItself.setDispatcher(origin);
-      mirror.start();
-      registryItself.start();
-      RegistryHost mirrorHost = new RegistryHost(mirror.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class),
-          TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
+      RegistryHost mirrorHost = started(mirror, engine);
+      started(registryItself, origin);
       // A P2P daemon schedules a whole blob through its peers; a 64 KiB range it would fetch alone.
       assertArrayEquals(blob, fetch(List.of(mirrorHost, TestHosts.plain(registryItself))));
       assertEquals(List.of(""), engine.ranges, "one request without Range");
@@ -167,11 +171,8 @@ class HostFallbackAndRedirectTest {
               .onResponseEnd(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build();
         }
       });
-      registryItself.setDispatcher(origin);
-      mirror.start();
-      registryItself.start();
-      RegistryHost mirrorHost = new RegistryHost(mirror.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class),
-          TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
+      RegistryHost mirrorHost = started(mirror, mirror.getDispatcher());
+      started(registryItself, origin);
       assertArrayEquals(blob, fetch(List.of(mirrorHost, TestHosts.plain(registryItself))));
       assertEquals("bytes=" + half + "-" + (half + CHUNK - 1), origin.ranges.get(0),
           "the registry is asked from the byte the mirror reached: " + origin.ranges);
