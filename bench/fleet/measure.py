@@ -24,6 +24,7 @@ run. --mirror-down N: one more run on N nodes with the path's mirror stopped 2 s
 every node's dfdaemon); every node must still complete, from the origin.
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -79,41 +80,33 @@ def sh(*args, env=None, check=True):
     return subprocess.run(args, check=check, text=True, capture_output=True, env=env)
 
 
-# rpulld's settings per client (RPULL_FLEET_RPULLD_ARGS overrides them for experiments).
-RPULLD_ARGS = {"rpull": "", "ctr-rpull": ""}
+CLIENTS = ["rpull", "ctr-rpull"]
 
 
-def rpulld_args(client, env):
-    """The client's rpulld settings; RPULL_FLEET_RPULLD_ARGS, when set, instead (for experiments)."""
-    return env.get("RPULL_FLEET_RPULLD_ARGS") or RPULLD_ARGS[client]
-
-
-def is_rpull(client):
-    return client.startswith("rpull")
-
-
-def fleet_up(n, path, client, env):
+def fleet_up(n, path, env):
+    """A fresh fleet; rpulld takes RPULL_FLEET_RPULLD_ARGS from env (experiments), recorded in the row."""
     subprocess.run([os.path.join(HERE, "down")], env=env, check=False)
-    out = sh(os.path.join(HERE, "up"), str(n), env={**env, "RPULL_FLEET_RPULLD_ARGS": rpulld_args(client, env)}).stdout
+    out = sh(os.path.join(HERE, "up"), str(n), env=env).stdout
     env = {**env, **dict(re.findall(r"^export (\w+)=(.*)$", out, re.M))}
     if path == "dragonfly":
         sh(os.path.join(HERE, "dragonfly"), "start", env=env)
     return env
 
 
+@functools.lru_cache(maxsize=None)
 def warm_pull_command():
     """The warm-pull DaemonSet's own pull: its init container's command (deploy/kubernetes)."""
     import yaml
     with open(WARM_DAEMONSET) as f:
         for doc in yaml.safe_load_all(f):
             if doc and doc.get("kind") == "DaemonSet":
-                return doc["spec"]["template"]["spec"]["initContainers"][0]["command"]
+                return tuple(doc["spec"]["template"]["spec"]["initContainers"][0]["command"])
     raise SystemExit(f"fleet: no DaemonSet in {WARM_DAEMONSET}")
 
 
 def namespace(client):
     """The containerd namespace a client's pull lands in."""
-    if is_rpull(client):
+    if client == "rpull":
         command = warm_pull_command()
         return command[command.index("-n") + 1]
     return "fleet"
@@ -130,7 +123,7 @@ def pull_command(client, node, hosts, env):
     """
     ns = ["ip", "netns", "exec", f"rpf-node{node}"]
     d = os.path.join(env["RPULL_FLEET_DIR"], f"node{node}")
-    if is_rpull(client):
+    if client == "rpull":
         images = os.path.join(d, "warm-images.txt")
         with open(images, "w") as f:
             f.write(env["RPULL_IMAGE_FLEET"] + "\n")
@@ -168,8 +161,10 @@ def stop_mirror(path, n, env):
 
 
 def run_once(n, path, client, env, mirror_down_after=None):
-    env = fleet_up(n, path, client, env)
+    env = fleet_up(n, path, env)
     d = env["RPULL_FLEET_DIR"]
+    ns = namespace(client)
+    agent_pull = re.compile(rf"msg=pull .*namespace={re.escape(ns)} .*result=success")
     layers = {l["digest"]: int(l["size"]) for l in manifest_layers(env)}
     warm = {i: layers_in_store(i, layers, env) for i in range(1, n + 1)}
     log = env["RPULL_FLEET_ORIGIN_LOG"]
@@ -188,14 +183,13 @@ def run_once(n, path, client, env, mirror_down_after=None):
         out, err = p.communicate(timeout=1800)
         seconds = time.monotonic() - start
         node = os.path.join(d, f"node{i}")
-        check = sh(env["RPULL_CTR"], "-a", os.path.join(node, "containerd.sock"), "-n", namespace(client),
+        check = sh(env["RPULL_CTR"], "-a", os.path.join(node, "containerd.sock"), "-n", ns,
                    "images", "check", env={**env, "CONTAINERD_SNAPSHOTTER": "overlaybd"}, check=False)
         complete = p.returncode == 0 and "complete" in check.stdout and "incomplete" not in check.stdout
         agent = None
-        if is_rpull(client):  # handed over: the node's rpulld logged the pull as its own
+        if client == "rpull":  # handed over: the node's rpulld logged the pull as its own
             with open(os.path.join(node, "rpulld.log")) as f:
-                agent = any(re.search(rf"msg=pull .*namespace={re.escape(namespace(client))} .*result=success", l)
-                            for l in f)
+                agent = any(agent_pull.search(l) for l in f)
         nodes.append({"node": i, "seconds": round(seconds, 2), "exit": p.returncode,
                       # What arrived in a content store that held none of the image (ctr says nothing of bytes).
                       "bytes_fetched": sum(layers_in_store(i, layers, env).values()),
@@ -205,7 +199,7 @@ def run_once(n, path, client, env, mirror_down_after=None):
         served = origin_bytes(f.readlines()[skip:])
     image_bytes = sum(layers.values())
     row = {"n": n, "path": path, "client": client, "uplink": env["RPULL_FLEET_UPLINK"],
-           "rpulld_args": rpulld_args(client, env),
+           "rpulld_args": env.get("RPULL_FLEET_RPULLD_ARGS", ""),
            "dragonfly": {k: env[k] for k in ("RPULL_FLEET_D7Y_SCHEDULING", "RPULL_FLEET_D7Y_PREFETCH") if k in env},
            "image_bytes": image_bytes, "origin_bytes": sum(served.values()), "nodes": nodes,
            "mirror_down_after_s": mirror_down_after}
@@ -233,7 +227,6 @@ def row_key(r):
 
 MIRROR = {"cache": "cache", "cache-v3": "cache", "dragonfly": "every dfdaemon"}
 PATHS = ["direct", "cache", "cache-v3", "dragonfly"]
-CLIENTS = list(RPULLD_ARGS)
 
 
 def report_order(r):

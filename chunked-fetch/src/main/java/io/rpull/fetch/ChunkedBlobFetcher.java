@@ -268,26 +268,27 @@ public final class ChunkedBlobFetcher implements AutoCloseable {
    * anything else.
    */
   private Response openRange(BlobRoute route, long start, long end) throws IOException {
-    Response response = route.transport.execute(route.host, rangeRequest(route.registryUrl(), start, end));
+    return open(route, rangeRequest(route.registryUrl(), start, end), start, end);
+  }
+
+  /** The whole blob in one request (a mirror's); validated like a range covering all of it. */
+  private Response openWhole(BlobRoute route) throws IOException {
+    return open(route, blobRequest(route.registryUrl()).build(), 0, route.blob.size());
+  }
+
+  private Response open(BlobRoute route, Request request, long start, long end) throws IOException {
+    Response response = route.transport.execute(route.host, request);
     route.remember(response.request().url());
     return validated(route.blob, response, start, end);
   }
 
-  private Response openWhole(BlobRoute route) throws IOException {
-    Response response = route.transport.execute(route.host, new Request.Builder()
-        .url(route.registryUrl())
-        .header("Accept-Encoding", "identity")
-        .build());
-    route.remember(response.request().url());
-    return validated(route.blob, response, 0, route.blob.size());
+  private static Request rangeRequest(HttpUrl url, long start, long end) {
+    return blobRequest(url).header("Range", "bytes=" + start + "-" + (end - 1)).build();
   }
 
-  private static Request rangeRequest(HttpUrl url, long start, long end) {
-    return new Request.Builder()
-        .url(url)
-        .header("Range", "bytes=" + start + "-" + (end - 1))
-        .header("Accept-Encoding", "identity")
-        .build();
+  /** Blob bytes as stored: a digest is of the bytes, never of a transfer encoding of them. */
+  private static Request.Builder blobRequest(HttpUrl url) {
+    return new Request.Builder().url(url).header("Accept-Encoding", "identity");
   }
 
   private Response validated(BlobLocation blob, Response response, long start, long end) throws IOException {

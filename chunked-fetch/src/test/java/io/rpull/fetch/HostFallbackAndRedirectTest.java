@@ -126,10 +126,14 @@ class HostFallbackAndRedirectTest {
         skipped.toString());
   }
 
-  /** Starts {@code server} answering with {@code dispatcher}; returns it as a mirror of registry "reg". */
-  private static RegistryHost started(MockWebServer server, Dispatcher dispatcher) throws Exception {
+  private static MockWebServer started(MockWebServer server, Dispatcher dispatcher) throws Exception {
     server.setDispatcher(dispatcher);
     server.start();
+    return server;
+  }
+
+  /** {@code server} as a mirror of registry "reg" in hosts.toml. */
+  private static RegistryHost mirrorOf(MockWebServer server) {
     return new RegistryHost(server.url("/v2/"), EnumSet.allOf(RegistryHost.Capability.class),
         TlsSettings.SYSTEM, Map.of(), true, Optional.of("reg"), false);
   }
@@ -139,7 +143,7 @@ class HostFallbackAndRedirectTest {
     RangeDispatcher engine = new RangeDispatcher(blob);
     RangeDispatcher origin = new RangeDispatcher(blob);
     try (MockWebServer mirror = new MockWebServer(); MockWebServer registryItself = new MockWebServer()) {
-      RegistryHost mirrorHost = started(mirror, engine);
+      RegistryHost mirrorHost = mirrorOf(started(mirror, engine));
       started(registryItself, origin);
       // A P2P daemon schedules a whole blob through its peers; a 64 KiB range it would fetch alone.
       assertArrayEquals(blob, fetch(List.of(mirrorHost, TestHosts.plain(registryItself))));
@@ -159,7 +163,7 @@ class HostFallbackAndRedirectTest {
     try (MockWebServer mirror = new MockWebServer(); MockWebServer registryItself = new MockWebServer()) {
       // A pull-through cache answering a cold blob whole (distribution ignores Range there), stopped
       // halfway through the body; asked again, it no longer has it.
-      mirror.setDispatcher(new Dispatcher() {
+      RegistryHost mirrorHost = mirrorOf(started(mirror, new Dispatcher() {
         @Override
         public MockResponse dispatch(RecordedRequest r) {
           if (mirrorGets.incrementAndGet() > 1) {
@@ -170,8 +174,7 @@ class HostFallbackAndRedirectTest {
               .setHeader("Content-Length", String.valueOf(blob.length))
               .onResponseEnd(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build();
         }
-      });
-      RegistryHost mirrorHost = started(mirror, mirror.getDispatcher());
+      }));
       started(registryItself, origin);
       assertArrayEquals(blob, fetch(List.of(mirrorHost, TestHosts.plain(registryItself))));
       assertEquals("bytes=" + half + "-" + (half + CHUNK - 1), origin.ranges.get(0),
